@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace checkpoint {
+
+/// The longest name of a group or partition, in bytes.
+constexpr size_t max_name_bytes = 512;
+
+/// Validates a group or partition name (non-empty, at most
+/// `max_name_bytes` bytes, valid UTF-8 without NUL) and returns its canonical form:
+/// ASCII `A`-`Z` lower-cased, every other character unchanged. `what` names
+/// the kind of name in the error ("group", "partition").
+caf::expected<std::string> canonical_name(std::string_view raw,
+                                          std::string_view what);
+
+/// A named set of tables that are processed together.
+struct table_group {
+  /// The group's name; checkpoints are keyed by it.
+  std::string name;
+
+  /// The schema that encloses the tables (informational).
+  std::string enclosing_schema;
+
+  /// The tables of the group (informational).
+  std::vector<std::string> tables;
+};
+
+inline bool operator==(const table_group& x, const table_group& y) {
+  return x.name == y.name && x.enclosing_schema == y.enclosing_schema
+         && x.tables == y.tables;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, table_group& x) {
+  return f(caf::meta::type_name("checkpoint.table_group"), x.name,
+           x.enclosing_schema, x.tables);
+}
+
+} // namespace checkpoint

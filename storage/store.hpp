@@ -1,0 +1,110 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/optional.hpp>
+#include <caf/timestamp.hpp>
+
+#include "messages/hlc.hpp"
+#include "messages/status.hpp"
+
+namespace checkpoint {
+
+/// Records that everything of `partition` up to `ts` was delivered.
+struct advance_op {
+  std::string partition;
+  hlc_time ts;
+};
+
+/// Marks every unapplied row of the group with `range.min <= ts <
+/// range.max` as applied.
+struct commit_op {
+  hlc_range range;
+};
+
+/// Gives every partition without a row an applied row at `ensured_time`.
+struct ensure_op {
+  std::vector<std::string> partitions;
+};
+
+/// One item of an ordered, mixed batch for one group.
+using operation = std::variant<advance_op, commit_op, ensure_op>;
+
+/// The row Ensure creates: `1.0000000001`, already applied.
+constexpr hlc_time ensured_time{1, 1};
+
+/// One stored checkpoint row.
+struct checkpoint_row {
+  std::string partition;
+  hlc_time ts;
+  caf::timestamp first_seen;
+  caf::optional<caf::timestamp> applied_at;
+};
+
+/// The durable checkpoint store. Every call blocks; callers that must not
+/// block (actors) run it on a thread of its own. Names are canonicalised
+/// and inputs validated here, once for every implementation, so that all
+/// stores give the same answers and errors. A call fails as a whole only
+/// when the store itself fails (nothing written); errors carry this
+/// component's codes (`messages/error.hpp`) with context.
+class store {
+public:
+  virtual ~store();
+
+  /// Creates the schema or migrates it to the current version. Idempotent,
+  /// and safe when several processes do it at once.
+  virtual caf::error migrate() = 0;
+
+  /// Applies `ops` to `group` in order, in one transaction, and returns one
+  /// result per operation (an empty error when it took effect). An Advance
+  /// that goes backwards or a bad range fails alone; the others still apply.
+  caf::expected<std::vector<caf::error>>
+  apply(std::string_view group, const std::vector<operation>& ops);
+
+  /// Computes the group's bounds (SEMANTICS.md), with `lookahead` rows of
+  /// lookahead at most (0: no limit).
+  caf::expected<hlc_range> bounds(std::string_view group, int32_t lookahead);
+
+  /// Returns where every partition of the group stands, ordered by name.
+  caf::expected<std::vector<partition_status>> status(std::string_view group);
+
+  /// Returns every row of the group ordered by partition and timestamp
+  /// (for tests and operators; its cost grows with the history).
+  caf::expected<std::vector<checkpoint_row>> history(std::string_view group);
+
+  /// Returns the canonical names of the groups with unapplied rows, sorted.
+  virtual caf::expected<std::vector<std::string>> scan() = 0;
+
+protected:
+  /// Applies validated operations: names canonical, times valid, ranges
+  /// not reversed. Returns one result per operation.
+  virtual caf::expected<std::vector<caf::error>>
+  do_apply(const std::string& group, const std::vector<operation>& ops)
+    = 0;
+
+  /// Computes the bounds of a canonical group with `lookahead >= 0`.
+  virtual caf::expected<hlc_range> do_bounds(const std::string& group,
+                                             int32_t lookahead)
+    = 0;
+
+  /// Returns the status of a canonical group.
+  virtual caf::expected<std::vector<partition_status>>
+  do_status(const std::string& group) = 0;
+
+  /// Returns the history of a canonical group.
+  virtual caf::expected<std::vector<checkpoint_row>>
+  do_history(const std::string& group) = 0;
+};
+
+/// The error for an Advance below the partition's greatest timestamp.
+caf::error going_backwards_error(const std::string& group,
+                                 const std::string& partition, hlc_time ts,
+                                 hlc_time head);
+
+} // namespace checkpoint
