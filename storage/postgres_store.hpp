@@ -1,0 +1,58 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/store.hpp"
+
+namespace checkpoint {
+
+/// Where the PostgreSQL store keeps its tables.
+struct postgres_options {
+  /// A libpq connection string or URI; libpq's PG* environment variables
+  /// fill in what it leaves out.
+  std::string dsn;
+
+  /// The staging schema that holds the tables.
+  std::string schema = "_replicator";
+};
+
+/// The production store on PostgreSQL (libpqxx). One instance owns one
+/// connection and is used by one thread at a time; several processes may
+/// share one database.
+class postgres_store final : public store {
+public:
+  /// Connects; does not touch the schema (see `migrate`).
+  static caf::expected<std::unique_ptr<postgres_store>>
+  open(postgres_options opts);
+
+  ~postgres_store() override;
+
+  caf::error migrate() override;
+
+  caf::expected<std::vector<std::string>> scan() override;
+
+protected:
+  caf::expected<std::vector<caf::error>>
+  do_apply(const std::string& group,
+           const std::vector<operation>& ops) override;
+
+  caf::expected<hlc_range> do_bounds(const std::string& group,
+                                     int32_t lookahead) override;
+
+  caf::expected<std::vector<partition_status>>
+  do_status(const std::string& group) override;
+
+  caf::expected<std::vector<checkpoint_row>>
+  do_history(const std::string& group) override;
+
+private:
+  struct impl;
+
+  explicit postgres_store(std::unique_ptr<impl> ptr);
+
+  // Keeps libpqxx out of this header: it is included by actor code.
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace checkpoint
