@@ -1,0 +1,284 @@
+#include "actors/group.hpp"
+
+#include <algorithm>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/error.hpp"
+
+namespace checkpoint {
+
+namespace {
+
+using self_ptr = group_actor::stateful_pointer<group_state>;
+
+// Answers every promise in `xs` with `x` and empties the list.
+template <class T, class U>
+void deliver_all(std::vector<caf::typed_response_promise<T>>& xs, const U& x) {
+  for (auto& rp : xs)
+    rp.deliver(x);
+  xs.clear();
+}
+
+void tell_parent(self_ptr self) {
+  if (self->state.parent)
+    self->send(self->state.parent, subscribe_atom::value, self->state.group,
+               self->state.subscribers);
+}
+
+void publish(self_ptr self, hlc_range bounds) {
+  auto& st = self->state;
+  deliver_all(st.waiting_for_bounds, bounds);
+  if (st.bounds == bounds)
+    return;
+  st.bounds = bounds;
+  st.refresh_period = st.cfg.refresh_interval;
+  for (auto& sub : st.subscribers)
+    self->send(sub, bounds_update{st.group, bounds});
+}
+
+void refresh(self_ptr self);
+
+void refresh_done(self_ptr self) {
+  auto& st = self->state;
+  st.refreshing = false;
+  if (st.refresh_again || !st.waiting_for_refresh.empty()) {
+    st.refresh_again = false;
+    refresh(self);
+  }
+}
+
+// Starts a bounds computation, or asks for one more after the computation
+// in flight: any number of triggers during a refresh cause one more.
+void refresh(self_ptr self) {
+  auto& st = self->state;
+  if (st.refreshing) {
+    st.refresh_again = true;
+    return;
+  }
+  st.refreshing = true;
+  st.refreshing_for = std::move(st.waiting_for_refresh);
+  st.waiting_for_refresh.clear();
+  self->request(st.store, st.cfg.store_timeout, bounds_atom::value, st.group,
+                st.cfg.lookahead)
+    .then(
+      [self](hlc_range bounds) {
+        auto& st = self->state;
+        publish(self, bounds);
+        deliver_all(st.refreshing_for, bounds);
+        refresh_done(self);
+      },
+      [self](caf::error& err) {
+        // Keep the last good bounds; the periodic refresh retries soon.
+        auto& st = self->state;
+        ++st.failed_refreshes;
+        st.refresh_period = st.cfg.refresh_interval;
+        deliver_all(st.refreshing_for, err);
+        deliver_all(st.waiting_for_bounds, err);
+        refresh_done(self);
+      });
+}
+
+void finish_if_stopping(self_ptr self) {
+  auto& st = self->state;
+  if (!st.stopping || st.writing || !st.queue.empty())
+    return;
+  auto err = make_error(ec::shutting_down,
+                        "group '" + st.group + "' is shutting down");
+  deliver_all(st.waiting_for_refresh, err);
+  deliver_all(st.refreshing_for, err);
+  deliver_all(st.waiting_for_bounds, err);
+  st.stopping->deliver(ok_atom::value);
+  self->quit();
+}
+
+// Writes the queue's head (up to `max_batch` operations) as one transaction
+// unless a write is in flight; requests arriving meanwhile form the next.
+void write(self_ptr self) {
+  auto& st = self->state;
+  if (st.writing || st.queue.empty())
+    return;
+  auto n = std::min(st.queue.size(), st.cfg.max_batch);
+  std::vector<operation> ops;
+  std::vector<caf::typed_response_promise<ok_atom>> replies;
+  ops.reserve(n);
+  replies.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    ops.push_back(std::move(st.queue.front().op));
+    replies.push_back(std::move(st.queue.front().reply));
+    st.queue.pop_front();
+  }
+  st.writing = true;
+  auto done = [self] {
+    self->state.writing = false;
+    write(self);
+    finish_if_stopping(self);
+  };
+  self->request(st.store, st.cfg.store_timeout, apply_atom::value, st.group,
+                std::move(ops))
+    .then(
+      [self, replies, done](std::vector<caf::error>& results) mutable {
+        // Answer only now: the transaction is committed, so every
+        // acknowledged operation is durable.
+        for (size_t i = 0; i < replies.size(); ++i) {
+          if (!results[i]) {
+            replies[i].deliver(ok_atom::value);
+            continue;
+          }
+          if (results[i] == ec::going_backwards)
+            ++self->state.going_backwards;
+          replies[i].deliver(results[i]);
+        }
+        self->state.refresh_period = self->state.cfg.refresh_interval;
+        refresh(self);
+        done();
+      },
+      [replies, done](caf::error& err) mutable {
+        for (auto& rp : replies)
+          rp.deliver(err);
+        done();
+      });
+}
+
+// Queues one operation for the next transaction.
+caf::typed_response_promise<ok_atom> enqueue(self_ptr self, operation op) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<ok_atom>();
+  if (st.stopping) {
+    rp.deliver(make_error(ec::shutting_down,
+                          "group '" + st.group + "' is shutting down"));
+    return rp;
+  }
+  if (st.queue.size() >= st.cfg.max_queue) {
+    rp.deliver(make_error(ec::overloaded,
+                          "group '" + st.group + "' has "
+                            + std::to_string(st.queue.size())
+                            + " operations queued (the limit)"));
+    return rp;
+  }
+  st.queue.push_back({std::move(op), rp});
+  write(self);
+  return rp;
+}
+
+void add_subscriber(self_ptr self, const bounds_subscriber& sub) {
+  auto& st = self->state;
+  if (!sub || std::find(st.subscribers.begin(), st.subscribers.end(), sub)
+                != st.subscribers.end())
+    return;
+  st.subscribers.push_back(sub);
+  self->monitor(sub);
+  if (st.bounds)
+    self->send(sub, bounds_update{st.group, *st.bounds});
+}
+
+void remove_subscriber(self_ptr self, const caf::actor_addr& addr) {
+  auto& subs = self->state.subscribers;
+  auto i = std::remove_if(subs.begin(), subs.end(), [&](const auto& sub) {
+    return sub.address() == addr;
+  });
+  if (i == subs.end())
+    return;
+  subs.erase(i, subs.end());
+  tell_parent(self);
+}
+
+group_status make_status(self_ptr self, std::vector<partition_status> parts) {
+  auto& st = self->state;
+  group_status result;
+  result.group = st.group;
+  if (st.bounds)
+    result.bounds = *st.bounds;
+  result.lookahead = st.cfg.lookahead;
+  auto least = std::min_element(parts.begin(), parts.end(),
+                                [](const auto& x, const auto& y) {
+                                  return x.head < y.head;
+                                });
+  if (least != parts.end())
+    result.holding_back = least->partition;
+  result.partitions = std::move(parts);
+  return result;
+}
+
+} // namespace
+
+group_actor::behavior_type
+group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
+           group_config cfg, store_worker store, supervisor_actor parent,
+           std::vector<bounds_subscriber> subscribers) {
+  auto& st = self->state;
+  st.group = std::move(group);
+  st.cfg = cfg;
+  st.store = std::move(store);
+  st.parent = std::move(parent);
+  st.refresh_period = cfg.refresh_interval;
+  self->set_down_handler(
+    [self](const caf::down_msg& msg) { remove_subscriber(self, msg.source); });
+  for (auto& sub : subscribers)
+    add_subscriber(self, sub);
+  refresh(self);
+  self->delayed_send(self, st.refresh_period, tick_atom::value);
+  return {
+    [self](advance_atom, std::string& partition, hlc_time ts) {
+      return enqueue(self, advance_op{std::move(partition), ts});
+    },
+    [self](commit_atom, hlc_range range) {
+      return enqueue(self, commit_op{range});
+    },
+    [self](ensure_atom, std::vector<std::string>& partitions) {
+      return enqueue(self, ensure_op{std::move(partitions)});
+    },
+    [self](bounds_atom) -> caf::result<hlc_range> {
+      if (self->state.bounds)
+        return *self->state.bounds;
+      auto rp = self->make_response_promise<hlc_range>();
+      self->state.waiting_for_bounds.push_back(rp);
+      return rp;
+    },
+    [self](refresh_atom) {
+      auto rp = self->make_response_promise<hlc_range>();
+      self->state.waiting_for_refresh.push_back(rp);
+      refresh(self);
+      return rp;
+    },
+    [self](status_atom) {
+      auto rp = self->make_response_promise<group_status>();
+      self->request(self->state.store, self->state.cfg.store_timeout,
+                    status_atom::value, self->state.group)
+        .then(
+          [self, rp](std::vector<partition_status>& parts) mutable {
+            rp.deliver(make_status(self, std::move(parts)));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [self](subscribe_atom, const bounds_subscriber& sub) {
+      add_subscriber(self, sub);
+      tell_parent(self);
+      return ok_atom::value;
+    },
+    [self](unsubscribe_atom, const bounds_subscriber& sub) {
+      self->demonitor(sub.address());
+      remove_subscriber(self, sub.address());
+      return ok_atom::value;
+    },
+    [self](shutdown_atom) {
+      auto rp = self->make_response_promise<ok_atom>();
+      self->state.stopping = rp;
+      finish_if_stopping(self);
+      return rp;
+    },
+    [self](tick_atom) {
+      // Back off while idle; a change or a write resets the period.
+      auto& st = self->state;
+      refresh(self);
+      self->delayed_send(self, st.refresh_period, tick_atom::value);
+      st.refresh_period = std::min(st.refresh_period * 2,
+                                   st.cfg.max_refresh_interval);
+    },
+  };
+}
+
+} // namespace checkpoint

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <caf/optional.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/store_worker.hpp"
+#include "messages/actors.hpp"
+
+namespace checkpoint {
+
+/// How a group actor works.
+struct group_config {
+  /// Lookahead limit (0: none), fixed for the group's life in this process.
+  int32_t lookahead = 0;
+
+  /// The most operations one store transaction takes from the queue.
+  size_t max_batch = 1000;
+
+  /// The most queued operations; past it requests fail with
+  /// `ec::overloaded` at once.
+  size_t max_queue = 10000;
+
+  /// How often an active group recomputes its bounds on its own, to see
+  /// writes of other processes.
+  caf::timespan refresh_interval = std::chrono::seconds(1);
+
+  /// An idle group doubles its refresh interval after every refresh that
+  /// changed nothing, up to this; any change resets it.
+  caf::timespan max_refresh_interval = std::chrono::seconds(30);
+
+  /// How long a store call may take before the group gives up on it.
+  caf::timespan store_timeout = std::chrono::seconds(30);
+};
+
+/// One Advance, Commit or Ensure waiting for its transaction.
+struct queued_operation {
+  operation op;
+  caf::typed_response_promise<ok_atom> reply;
+};
+
+/// The state of a group actor.
+struct group_state {
+  static constexpr const char* name = "checkpoint-group";
+
+  /// The group's canonical name.
+  std::string group;
+
+  /// How the group works.
+  group_config cfg;
+
+  /// Where store calls go.
+  store_worker store;
+
+  /// Informed of subscriber changes, so that it can re-attach them after a
+  /// crash; may be null.
+  supervisor_actor parent;
+
+  /// Operations waiting for the next transaction, in arrival order.
+  std::deque<queued_operation> queue;
+
+  /// Whether a transaction of this group is in flight.
+  bool writing = false;
+
+  /// Whether a bounds computation is in flight.
+  bool refreshing = false;
+
+  /// Whether another computation must follow the one in flight.
+  bool refresh_again = false;
+
+  /// Refresh requests that the computation in flight answers.
+  std::vector<caf::typed_response_promise<hlc_range>> refreshing_for;
+
+  /// Refresh requests waiting for the next computation.
+  std::vector<caf::typed_response_promise<hlc_range>> waiting_for_refresh;
+
+  /// Bounds requests that arrived before the first computation.
+  std::vector<caf::typed_response_promise<hlc_range>> waiting_for_bounds;
+
+  /// The published bounds; none until the first computation succeeds.
+  caf::optional<hlc_range> bounds;
+
+  /// Actors told about every change of `bounds`.
+  std::vector<bounds_subscriber> subscribers;
+
+  /// The current period of the periodic refresh (adaptive, see config).
+  caf::timespan refresh_period = std::chrono::seconds(1);
+
+  /// Advances rejected as going backwards.
+  uint64_t going_backwards = 0;
+
+  /// Bounds computations that failed.
+  uint64_t failed_refreshes = 0;
+
+  /// Set by a shutdown request: answered once the queue is empty.
+  caf::optional<caf::typed_response_promise<ok_atom>> stopping;
+};
+
+/// Implements the group actor for the canonical group name `group`,
+/// attaching `subscribers` from the start (used when restarting).
+group_actor::behavior_type
+group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
+           group_config cfg, store_worker store, supervisor_actor parent,
+           std::vector<bounds_subscriber> subscribers);
+
+} // namespace checkpoint

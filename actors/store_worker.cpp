@@ -1,0 +1,76 @@
+#include "actors/store_worker.hpp"
+
+#include <caf/actor_pool.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/error.hpp"
+
+namespace checkpoint {
+
+namespace {
+
+// Runs `f` on the open store, opening it first if needed. A store that
+// reports itself unavailable is dropped so the next call reopens it.
+template <class F>
+auto with_store(store_worker_state& st, F f) -> decltype(f(*st.db)) {
+  if (!st.db) {
+    auto opened = st.open();
+    if (!opened)
+      return std::move(opened.error());
+    st.db = std::move(*opened);
+  }
+  auto result = f(*st.db);
+  if (!result && code_of(result.error()) == ec::store_unavailable)
+    st.db.reset();
+  return result;
+}
+
+} // namespace
+
+store_worker::behavior_type
+store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
+                  store_opener open) {
+  self->state.open = std::move(open);
+  auto& st = self->state;
+  return {
+    [&st](apply_atom, const std::string& group,
+          const std::vector<operation>& ops)
+      -> caf::result<std::vector<caf::error>> {
+      return with_store(st, [&](store& db) { return db.apply(group, ops); });
+    },
+    [&st](bounds_atom, const std::string& group,
+          int32_t lookahead) -> caf::result<hlc_range> {
+      return with_store(st, [&](store& db) {
+        return db.bounds(group, lookahead);
+      });
+    },
+    [&st](status_atom, const std::string& group)
+      -> caf::result<std::vector<partition_status>> {
+      return with_store(st, [&](store& db) { return db.status(group); });
+    },
+    [&st](scan_atom) -> caf::result<std::vector<std::string>> {
+      return with_store(st, [](store& db) { return db.scan(); });
+    },
+  };
+}
+
+store_worker spawn_store_pool(caf::actor_system& sys, size_t size,
+                              store_opener open) {
+  auto factory = [&sys, open] {
+    return caf::actor_cast<caf::actor>(
+      sys.spawn<caf::detached>(store_worker_impl, open));
+  };
+  auto pool = caf::actor_pool::make(sys.dummy_execution_unit(), size,
+                                    factory, caf::actor_pool::round_robin());
+  return caf::actor_cast<store_worker>(pool);
+}
+
+store_worker spawn_scheduled_worker(caf::actor_system& sys,
+                                    store_opener open) {
+  return sys.spawn(store_worker_impl, std::move(open));
+}
+
+} // namespace checkpoint

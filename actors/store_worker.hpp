@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/actors.hpp"
+#include "storage/store.hpp"
+
+// Batches travel only between actors of one process: they are never
+// serialised, so they need no inspect().
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<checkpoint::operation>)
+
+namespace checkpoint {
+
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+
+/// Opens the store a worker uses. Called on the worker's own thread, again
+/// after a failure, so a worker recovers when the database comes back.
+using store_opener = std::function<caf::expected<std::shared_ptr<store>>()>;
+
+/// Runs blocking store calls off the scheduler's threads.
+using store_worker = caf::typed_actor<
+  // Applies an ordered batch to a group; one result per operation.
+  caf::replies_to<apply_atom, std::string,
+                  std::vector<operation>>::with<std::vector<caf::error>>,
+  // Computes a group's bounds with a lookahead limit.
+  caf::replies_to<bounds_atom, std::string, int32_t>::with<hlc_range>,
+  // Returns the status of every partition of a group.
+  caf::replies_to<status_atom, std::string>::with<std::vector<partition_status>>,
+  // Returns the groups with unapplied checkpoints.
+  caf::replies_to<scan_atom>::with<std::vector<std::string>>>;
+
+/// The state of one store worker.
+struct store_worker_state {
+  static constexpr const char* name = "store-worker";
+
+  /// Opens `db` when there is none (first use, or after a failure).
+  store_opener open;
+
+  /// The open store, if any.
+  std::shared_ptr<store> db;
+};
+
+/// Implements a store worker.
+store_worker::behavior_type
+store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
+                  store_opener open);
+
+/// Spawns `size` detached workers (a thread and a store each) behind one
+/// handle that hands requests out round-robin. This is what nodes use.
+store_worker spawn_store_pool(caf::actor_system& sys, size_t size,
+                              store_opener open);
+
+/// Spawns one worker on the scheduler. Only for deterministic tests: a
+/// detached worker would run on its own thread and race the test
+/// coordinator.
+store_worker spawn_scheduled_worker(caf::actor_system& sys,
+                                    store_opener open);
+
+} // namespace checkpoint

@@ -1,0 +1,166 @@
+#include "actors/supervisor.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/error.hpp"
+#include "messages/names.hpp"
+
+namespace checkpoint {
+
+namespace {
+
+using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
+
+group_actor spawn_group(self_ptr self, const std::string& name,
+                        supervised_group& entry) {
+  auto cfg = self->state.cfg.groups;
+  cfg.lookahead = entry.lookahead;
+  entry.handle = self->spawn(group_impl, name, cfg, self->state.store,
+                             supervisor_actor{self}, entry.subscribers);
+  self->monitor(entry.handle);
+  return entry.handle;
+}
+
+caf::expected<group_actor> start(self_ptr self, const table_group& tg,
+                                 const group_options& opts) {
+  auto& st = self->state;
+  if (st.stopping)
+    return make_error(ec::shutting_down, "the node is shutting down");
+  auto name = canonical_name(tg.name, "group");
+  if (!name)
+    return std::move(name.error());
+  if (opts.lookahead && *opts.lookahead < 0)
+    return make_error(ec::bad_input,
+                      "lookahead limit " + std::to_string(*opts.lookahead)
+                        + " for group '" + *name
+                        + "' is negative (0 means no limit)");
+  auto i = st.groups.find(*name);
+  if (i != st.groups.end()) {
+    auto& entry = i->second;
+    if (opts.lookahead && *opts.lookahead != entry.lookahead)
+      return make_error(ec::lookahead_conflict,
+                        "group '" + *name + "' runs with lookahead "
+                          + std::to_string(entry.lookahead) + ", not "
+                          + std::to_string(*opts.lookahead));
+    if (entry.handle)
+      return entry.handle;
+    return spawn_group(self, *name, entry);
+  }
+  auto& entry = st.groups[*name];
+  entry.lookahead = opts.lookahead.value_or(st.cfg.groups.lookahead);
+  entry.restart_delay = st.cfg.restart_delay;
+  return spawn_group(self, *name, entry);
+}
+
+void on_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto i = std::find_if(st.groups.begin(), st.groups.end(), [&](auto& kv) {
+    return kv.second.handle && kv.second.handle.address() == msg.source;
+  });
+  if (i == st.groups.end())
+    return;
+  auto& entry = i->second;
+  entry.handle = nullptr;
+  if (st.stopping || !msg.reason) {
+    st.groups.erase(i);
+    return;
+  }
+  // Restart later, so that a group that crashes at once does not spin.
+  self->delayed_send(self, entry.restart_delay, restart_atom::value, i->first);
+  entry.restart_delay = std::min(entry.restart_delay * 2,
+                                 st.cfg.max_restart_delay);
+}
+
+void shutdown(self_ptr self, caf::typed_response_promise<ok_atom> rp) {
+  auto& st = self->state;
+  st.stopping = true;
+  auto pending = std::make_shared<size_t>(0);
+  auto finish = [self, rp, pending]() mutable {
+    if (--*pending > 0)
+      return;
+    rp.deliver(ok_atom::value);
+    self->quit();
+  };
+  for (auto& [name, entry] : st.groups)
+    if (entry.handle)
+      ++*pending;
+  if (*pending == 0) {
+    ++*pending;
+    finish();
+    return;
+  }
+  for (auto& [name, entry] : st.groups) {
+    if (!entry.handle)
+      continue;
+    // A group that fails to drain in time is stopped all the same.
+    self->request(entry.handle, st.cfg.shutdown_timeout, shutdown_atom::value)
+      .then([finish](ok_atom) mutable { finish(); },
+            [finish](caf::error&) mutable { finish(); });
+  }
+}
+
+} // namespace
+
+supervisor_actor::behavior_type
+supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
+                supervisor_config cfg, store_worker store) {
+  self->state.cfg = cfg;
+  self->state.store = std::move(store);
+  self->set_down_handler(
+    [self](const caf::down_msg& msg) { on_down(self, msg); });
+  return {
+    [self](start_atom, const table_group& tg,
+           const group_options& opts) -> caf::result<group_actor> {
+      return start(self, tg, opts);
+    },
+    [self](groups_atom) {
+      std::vector<std::string> names;
+      for (auto& kv : self->state.groups)
+        names.push_back(kv.first);
+      return names;
+    },
+    [self](scan_atom) {
+      return self->delegate(self->state.store, scan_atom::value);
+    },
+    [self](bootstrap_atom) {
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      self->request(self->state.store, self->state.cfg.groups.store_timeout,
+                    scan_atom::value)
+        .then(
+          [self, rp](std::vector<std::string>& names) mutable {
+            std::vector<std::string> started;
+            for (auto& name : names)
+              if (start(self, table_group{name, {}, {}}, group_options{}))
+                started.push_back(name);
+            rp.deliver(started);
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [self](shutdown_atom) {
+      auto rp = self->make_response_promise<ok_atom>();
+      shutdown(self, rp);
+      return rp;
+    },
+    [self](restart_atom, const std::string& name) {
+      auto& st = self->state;
+      auto i = st.groups.find(name);
+      if (st.stopping || i == st.groups.end() || i->second.handle)
+        return;
+      spawn_group(self, name, i->second);
+    },
+    [self](subscribe_atom, const std::string& name,
+           std::vector<bounds_subscriber>& subscribers) {
+      auto i = self->state.groups.find(name);
+      if (i != self->state.groups.end())
+        i->second.subscribers = std::move(subscribers);
+    },
+  };
+}
+
+} // namespace checkpoint

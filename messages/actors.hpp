@@ -1,0 +1,147 @@
+#pragma once
+
+// The typed actor interfaces of the component and the messages they
+// exchange. Everything here may cross CAF nodes: each type is registered in
+// `add_message_types` (messages/register.hpp) under a stable name, and
+// renaming one is a wire-protocol change.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/hlc.hpp"
+#include "messages/names.hpp"
+#include "messages/status.hpp"
+
+namespace checkpoint {
+
+// -- atoms --------------------------------------------------------------------
+
+using advance_atom = caf::atom_constant<caf::atom("advance")>;
+using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
+using bounds_atom = caf::atom_constant<caf::atom("bounds")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using ensure_atom = caf::atom_constant<caf::atom("ensure")>;
+using groups_atom = caf::atom_constant<caf::atom("groups")>;
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using scan_atom = caf::atom_constant<caf::atom("scan")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
+
+// -- messages -----------------------------------------------------------------
+
+/// Tells a subscriber the new bounds of a group.
+struct bounds_update {
+  /// The group's canonical name.
+  std::string group;
+
+  /// The group's bounds: `including(committed, proposed)`.
+  hlc_range bounds;
+};
+
+inline bool operator==(const bounds_update& x, const bounds_update& y) {
+  return x.group == y.group && x.bounds == y.bounds;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bounds_update& x) {
+  return f(caf::meta::type_name("checkpoint.bounds_update"), x.group,
+           x.bounds);
+}
+
+/// How a group is started.
+struct group_options {
+  /// The lookahead limit (0: none); absent means the node's default. A group
+  /// already running with another limit refuses the start.
+  caf::optional<int32_t> lookahead;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_options& x) {
+  return f(caf::meta::type_name("checkpoint.group_options"), x.lookahead);
+}
+
+/// Where a group stands: its bounds and every partition.
+struct group_status {
+  /// The group's canonical name.
+  std::string group;
+
+  /// The published bounds.
+  hlc_range bounds;
+
+  /// The group's lookahead limit (0: none).
+  int32_t lookahead = 0;
+
+  /// Every partition, ordered by name.
+  std::vector<partition_status> partitions;
+
+  /// The partition whose head is the least, i.e. the one whose advances
+  /// hold the proposed time back; absent for a group without partitions.
+  caf::optional<std::string> holding_back;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_status& x) {
+  return f(caf::meta::type_name("checkpoint.group_status"), x.group, x.bounds,
+           x.lookahead, x.partitions, x.holding_back);
+}
+
+// -- actor interfaces ---------------------------------------------------------
+
+/// An actor that wants to know when a group's bounds change.
+using bounds_subscriber = caf::typed_actor<
+  // Receives the current bounds at once, then every change.
+  caf::reacts_to<bounds_update>>;
+
+/// The single writer of one table group on a node.
+using group_actor = caf::typed_actor<
+  // Records that a partition delivered everything up to a time (Advance).
+  caf::replies_to<advance_atom, std::string, hlc_time>::with<ok_atom>,
+  // Marks every unapplied checkpoint in a range as applied (Commit).
+  caf::replies_to<commit_atom, hlc_range>::with<ok_atom>,
+  // Makes sure that partitions exist (Ensure).
+  caf::replies_to<ensure_atom, std::vector<std::string>>::with<ok_atom>,
+  // Returns the published bounds.
+  caf::replies_to<bounds_atom>::with<hlc_range>,
+  // Recomputes the bounds from the store now and returns them.
+  caf::replies_to<refresh_atom>::with<hlc_range>,
+  // Returns where the group and each of its partitions stand.
+  caf::replies_to<status_atom>::with<group_status>,
+  // Sends the current bounds to a subscriber, then every change.
+  caf::replies_to<subscribe_atom, bounds_subscriber>::with<ok_atom>,
+  // Stops sending bounds changes to a subscriber.
+  caf::replies_to<unsubscribe_atom, bounds_subscriber>::with<ok_atom>,
+  // Stops taking requests, answers everything queued, then exits.
+  caf::replies_to<shutdown_atom>::with<ok_atom>,
+  // Periodic refresh (sent by the group to itself).
+  caf::reacts_to<tick_atom>>;
+
+/// Starts, finds and stops the groups of a node.
+using supervisor_actor = caf::typed_actor<
+  // Returns the group's actor, starting it on first use.
+  caf::replies_to<start_atom, table_group, group_options>::with<group_actor>,
+  // Returns the canonical names of the running groups, sorted.
+  caf::replies_to<groups_atom>::with<std::vector<std::string>>,
+  // Returns the names of the groups with unapplied checkpoints, sorted.
+  caf::replies_to<scan_atom>::with<std::vector<std::string>>,
+  // Starts every group with unapplied checkpoints; returns their names.
+  caf::replies_to<bootstrap_atom>::with<std::vector<std::string>>,
+  // Drains and stops every group, then exits.
+  caf::replies_to<shutdown_atom>::with<ok_atom>,
+  // Restarts a crashed group (sent by the supervisor to itself).
+  caf::reacts_to<restart_atom, std::string>,
+  // A group's current subscribers, kept to re-attach them after a crash.
+  caf::reacts_to<subscribe_atom, std::string, std::vector<bounds_subscriber>>>;
+
+} // namespace checkpoint

@@ -1,0 +1,13 @@
+#pragma once
+
+namespace caf {
+class actor_system_config;
+} // namespace caf
+
+namespace checkpoint {
+
+/// Registers every type that may cross CAF nodes, under stable names, and
+/// the error category's renderer. Call it on every node's config.
+void add_message_types(caf::actor_system_config& cfg);
+
+} // namespace checkpoint

@@ -1,0 +1,127 @@
+#pragma once
+
+// A deterministic actor system for the actor suites: CAF's test coordinator,
+// the component's message types, and a store worker on the scheduler over an
+// in-memory store that counts the batches it applies.
+
+#define FAIL(msg) CAF_FAIL(msg) // dsl.hpp uses FAIL without defining it.
+#include <caf/test/dsl.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/group.hpp"
+#include "actors/store_worker.hpp"
+#include "messages/error.hpp"
+#include "messages/register.hpp"
+#include "storage/memory_store.hpp"
+
+namespace checkpoint::test {
+
+/// Registers the component's types, as every node does.
+struct actor_test_config : caf::actor_system_config {
+  actor_test_config() {
+    checkpoint::add_message_types(*this);
+  }
+};
+
+/// An in-memory store that records the size of every batch and can be
+/// told to fail, to observe the actors from below.
+class recording_store final : public store {
+public:
+  /// The sizes of the batches applied so far.
+  std::vector<size_t> batches;
+
+  /// How many bounds computations ran.
+  size_t bounds_calls = 0;
+
+  /// While set, every call fails with this error.
+  caf::error failure;
+
+  caf::error migrate() override {
+    return inner_.migrate();
+  }
+
+  caf::expected<std::vector<std::string>> scan() override {
+    if (failure)
+      return failure;
+    return inner_.scan();
+  }
+
+protected:
+  caf::expected<std::vector<caf::error>>
+  do_apply(const std::string& group,
+           const std::vector<operation>& ops) override {
+    if (failure)
+      return failure;
+    batches.push_back(ops.size());
+    return inner_.apply(group, ops);
+  }
+
+  caf::expected<hlc_range> do_bounds(const std::string& group,
+                                     int32_t lookahead) override {
+    ++bounds_calls;
+    if (failure)
+      return failure;
+    return inner_.bounds(group, lookahead);
+  }
+
+  caf::expected<std::vector<partition_status>>
+  do_status(const std::string& group) override {
+    if (failure)
+      return failure;
+    return inner_.status(group);
+  }
+
+  caf::expected<std::vector<checkpoint_row>>
+  do_history(const std::string& group) override {
+    return inner_.history(group);
+  }
+
+private:
+  memory_store inner_;
+};
+
+/// The fixture of the actor suites.
+struct actor_fixture : test_coordinator_fixture<actor_test_config> {
+  std::shared_ptr<recording_store> db = std::make_shared<recording_store>();
+
+  store_worker worker = spawn_scheduled_worker(
+    sys, [db = db]() -> caf::expected<std::shared_ptr<store>> { return db; });
+
+  ~actor_fixture() override {
+    // Periodic refresh timers would keep run() going forever: stop every
+    // actor first, then let the base class drain what is left.
+    self->send_exit(worker, caf::exit_reason::user_shutdown);
+    drain();
+  }
+
+  /// Delivers every pending message, without firing timers.
+  void drain() {
+    while (sched.try_run_once())
+      ; // nop
+  }
+
+  /// Sends a request from the test's own actor and returns the answer after
+  /// running the system (or fails the test).
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> ask(const Handle& dest, Ts&&... xs) {
+    auto rh = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    drain();
+    caf::expected<T> result = caf::make_error(caf::sec::request_timeout);
+    // A reply that never came would block receive() until the watchdog.
+    if (self->mailbox().empty())
+      return result;
+    rh.receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+};
+
+/// `t(n)` of SEMANTICS.md: HLC (n, n).
+inline hlc_time t(int64_t n) {
+  return {n, static_cast<int32_t>(n)};
+}
+
+} // namespace checkpoint::test

@@ -1,0 +1,258 @@
+#define CAF_SUITE group_actor
+
+#include "actor_fixture.hpp"
+
+using namespace checkpoint;
+using namespace checkpoint::test;
+
+namespace {
+
+// A subscriber that keeps every update it receives.
+struct collector_state {
+  std::vector<bounds_update> updates;
+};
+
+bounds_subscriber::behavior_type
+collector(bounds_subscriber::stateful_pointer<collector_state> self) {
+  return {
+    [self](bounds_update& x) { self->state.updates.push_back(std::move(x)); },
+  };
+}
+
+struct fixture : actor_fixture {
+  group_config cfg;
+  group_actor group;
+
+  void start(group_config config = {}) {
+    cfg = config;
+    group = sys.spawn(group_impl, std::string{"g"}, cfg, worker,
+                      supervisor_actor{}, std::vector<bounds_subscriber>{});
+  }
+
+  ~fixture() override {
+    if (group)
+      self->send_exit(group, caf::exit_reason::user_shutdown);
+  }
+
+  std::vector<bounds_update>& updates_of(const bounds_subscriber& sub) {
+    return deref<caf::stateful_actor<collector_state,
+                                     bounds_subscriber::base>>(sub)
+      .state.updates;
+  }
+
+  group_state& state() {
+    return deref<caf::stateful_actor<group_state, group_actor::base>>(group)
+      .state;
+  }
+
+  hlc_range bounds() {
+    auto result = ask<hlc_range>(group, bounds_atom::value);
+    CAF_REQUIRE(result);
+    return *result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(group_actor_tests, fixture)
+
+CAF_TEST(a group computes its bounds before answering a bounds request) {
+  auto setup = db->apply("g", {advance_op{"p", t(5)}});
+  CAF_REQUIRE(setup);
+  start();
+  // The request is queued behind the first computation, not answered with a
+  // made-up value.
+  auto rh = self->request(group, caf::infinite, bounds_atom::value);
+  drain();
+  rh.receive(
+    [](hlc_range r) { CAF_CHECK_EQUAL(r, including(zero_time, t(5))); },
+    [](caf::error& err) { CAF_FAIL("unexpected error: " << describe(err)); });
+}
+
+CAF_TEST(requests take effect in arrival order) {
+  start();
+  drain();
+  auto a = self->request(group, caf::infinite, advance_atom::value, "p", t(2));
+  auto c = self->request(group, caf::infinite, commit_atom::value,
+                         including(zero_time, t(2)));
+  auto b = self->request(group, caf::infinite, advance_atom::value, "p", t(3));
+  drain();
+  for (auto* rh : {&a, &c, &b})
+    rh->receive([](ok_atom) {},
+                [](caf::error& err) { CAF_FAIL(describe(err)); });
+  auto hist = db->history("g");
+  CAF_REQUIRE(hist);
+  CAF_REQUIRE_EQUAL(hist->size(), 2u);
+  CAF_CHECK((*hist)[0].applied_at);
+  CAF_CHECK(!(*hist)[1].applied_at);
+  CAF_CHECK_EQUAL(bounds(), including(t(2), t(3)));
+}
+
+CAF_TEST(requests queued behind a write become one batch with one answer each) {
+  start();
+  drain();
+  // The first advance goes to the store at once; the next ones arrive while
+  // it is in flight and form the next transaction.
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>>
+    handles;
+  constexpr int n = 10;
+  for (int i = 1; i <= n; ++i)
+    self->send(group, advance_atom::value, std::string{"p"}, t(i));
+  // The group handles all ten before the worker runs once.
+  sched.prioritize(group);
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  drain();
+  CAF_CHECK_EQUAL(db->batches, (std::vector<size_t>{1, n - 1}));
+  size_t acks = 0;
+  for (int i = 0; i < n; ++i)
+    self->receive([&](ok_atom) { ++acks; },
+                  [](caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_CHECK_EQUAL(acks, static_cast<size_t>(n));
+  CAF_CHECK_EQUAL(bounds(), including(zero_time, t(n)));
+}
+
+CAF_TEST(a going-backwards item in a batch fails alone) {
+  start();
+  drain();
+  self->send(group, advance_atom::value, std::string{"p"}, t(5));
+  self->send(group, advance_atom::value, std::string{"p"}, t(3));
+  self->send(group, advance_atom::value, std::string{"q"}, t(4));
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  drain();
+  CAF_CHECK_EQUAL(db->batches, (std::vector<size_t>{1, 2}));
+  std::vector<ec> answers;
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](ok_atom) { answers.push_back(ec::none); },
+                  [&](caf::error& err) { answers.push_back(code_of(err)); });
+  CAF_CHECK_EQUAL(answers,
+                  (std::vector<ec>{ec::none, ec::going_backwards, ec::none}));
+  CAF_CHECK_EQUAL(state().going_backwards, 1u);
+}
+
+CAF_TEST(triggers during a refresh cause one more refresh and not many) {
+  start();
+  drain();
+  auto before = db->bounds_calls;
+  // Five refresh requests reach the group before the worker runs: the first
+  // starts a computation, the other four wait for exactly one more.
+  for (int i = 0; i < 5; ++i)
+    self->send(group, refresh_atom::value);
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  drain();
+  CAF_CHECK_EQUAL(db->bounds_calls - before, 2u);
+  size_t answers = 0;
+  for (int i = 0; i < 5; ++i)
+    self->receive([&](hlc_range) { ++answers; },
+                  [](caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_CHECK_EQUAL(answers, 5u);
+}
+
+CAF_TEST(subscribers get the bounds at once and then each change once) {
+  start();
+  drain();
+  auto sub = sys.spawn(collector);
+  CAF_CHECK(ask<ok_atom>(group, subscribe_atom::value, sub));
+  auto& got = updates_of(sub);
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got[0], (bounds_update{"g", including(zero_time, zero_time)}));
+  CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(2)));
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[1].bounds, including(zero_time, t(2)));
+  // The duplicate tail and a refresh change nothing: nobody is told.
+  CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(2)));
+  CAF_CHECK(ask<hlc_range>(group, refresh_atom::value));
+  CAF_CHECK_EQUAL(got.size(), 2u);
+  CAF_CHECK(ask<ok_atom>(group, commit_atom::value, including(zero_time, t(2))));
+  CAF_REQUIRE_EQUAL(got.size(), 3u);
+  CAF_CHECK_EQUAL(got[2].bounds, including(t(2), t(2)));
+  // Unsubscribed: no more updates.
+  CAF_CHECK(ask<ok_atom>(group, unsubscribe_atom::value, sub));
+  CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(3)));
+  CAF_CHECK_EQUAL(got.size(), 3u);
+  self->send_exit(sub, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a subscriber that goes away is removed) {
+  start();
+  drain();
+  auto sub = sys.spawn(collector);
+  CAF_CHECK(ask<ok_atom>(group, subscribe_atom::value, sub));
+  auto& st = state();
+  CAF_CHECK_EQUAL(st.subscribers.size(), 1u);
+  self->send_exit(sub, caf::exit_reason::kill);
+  drain();
+  CAF_CHECK_EQUAL(st.subscribers.size(), 0u);
+}
+
+CAF_TEST(a full queue answers overloaded at once) {
+  group_config config;
+  config.max_queue = 2;
+  start(config);
+  drain();
+  // One write in flight, two queued, the fourth is refused.
+  for (int i = 1; i <= 4; ++i)
+    self->send(group, advance_atom::value, std::string{"p"}, t(i));
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  self->receive([](ok_atom) { CAF_FAIL("expected overloaded first"); },
+                [](caf::error& err) {
+                  CAF_CHECK_EQUAL(code_of(err), ec::overloaded);
+                  CAF_CHECK(is_retryable(code_of(err)));
+                });
+  drain();
+  for (int i = 0; i < 3; ++i)
+    self->receive([](ok_atom) {},
+                  [](caf::error& err) { CAF_FAIL(describe(err)); });
+}
+
+CAF_TEST(a failed refresh keeps the last good bounds) {
+  start();
+  drain();
+  CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(2)));
+  db->failure = make_error(ec::store_unavailable, "database is down");
+  auto refreshed = ask<hlc_range>(group, refresh_atom::value);
+  CAF_REQUIRE(!refreshed);
+  CAF_CHECK_EQUAL(code_of(refreshed.error()), ec::store_unavailable);
+  CAF_CHECK_EQUAL(bounds(), including(zero_time, t(2)));
+  auto& st = state();
+  CAF_CHECK_EQUAL(st.failed_refreshes, 1u);
+  // A write during the outage fails with the store's error, nothing else.
+  auto adv = ask<ok_atom>(group, advance_atom::value, "p", t(3));
+  CAF_REQUIRE(!adv);
+  CAF_CHECK_EQUAL(code_of(adv.error()), ec::store_unavailable);
+  // The periodic refresh retries and catches up once the store is back.
+  db->failure = caf::error{};
+  CAF_CHECK(db->apply("g", {advance_op{"p", t(4)}}));
+  sched.trigger_timeout();
+  drain();
+  CAF_CHECK_EQUAL(bounds(), including(zero_time, t(4)));
+}
+
+CAF_TEST(shutdown answers everything queued before the group exits) {
+  start();
+  drain();
+  for (int i = 1; i <= 3; ++i)
+    self->send(group, advance_atom::value, std::string{"p"}, t(i));
+  self->send(group, shutdown_atom::value);
+  self->send(group, advance_atom::value, std::string{"p"}, t(9));
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  drain();
+  std::vector<ec> answers;
+  for (int i = 0; i < 5; ++i)
+    self->receive([&](ok_atom) { answers.push_back(ec::none); },
+                  [&](caf::error& err) { answers.push_back(code_of(err)); });
+  // The advance after the shutdown request is refused at once; the three
+  // before it and the shutdown itself are answered once written.
+  CAF_CHECK_EQUAL(answers, (std::vector<ec>{ec::shutting_down, ec::none,
+                                            ec::none, ec::none, ec::none}));
+  auto hist = db->history("g");
+  CAF_REQUIRE(hist);
+  CAF_CHECK_EQUAL(hist->size(), 3u);
+  group = nullptr;
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
