@@ -1,0 +1,657 @@
+#include "storage/postgres_store.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <iterator>
+#include <map>
+#include <set>
+#include <utility>
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+
+#include "messages/error.hpp"
+#include "storage/bounds.hpp"
+
+namespace checkpoint {
+
+namespace {
+
+// The notification channel is `<schema>.checkpoints`, and PostgreSQL limits
+// channel names to 63 bytes.
+constexpr size_t max_schema_bytes = 63 - sizeof(".checkpoints") + 1;
+
+// Attempts of one call when the server rolls a transaction back (deadlock,
+// serialization failure) or the connection breaks before a commit.
+constexpr int max_attempts = 3;
+
+// The schema, one entry per version: entry `i` migrates version `i` to
+// `i + 1`. `{schema}` stands for the quoted schema name. Names are `COLLATE
+// "C"` so that every order (and the lock order) is byte order, as in the
+// other stores. A partition's head row holds its greatest timestamp (NULL
+// only inside the transaction that creates the row) and a floor: every row
+// below the floor is applied, so seeks for the first unapplied row start
+// there and skip the index entries that applied rows leave in
+// `checkpoints_unapplied` until VACUUM. The floor only rises: rows never
+// become unapplied again and new rows are inserted above the head.
+const char* const migrations[] = {
+  R"sql(
+CREATE TABLE {schema}.checkpoints (
+  group_name text COLLATE "C" NOT NULL,
+  source_hlc numeric GENERATED ALWAYS AS
+    (source_nanos + source_logical * 0.0000000001) STORED,
+  partition text COLLATE "C" NOT NULL,
+  first_seen timestamptz NOT NULL DEFAULT now(),
+  target_applied_at timestamptz,
+  source_nanos int8 NOT NULL CHECK (source_nanos >= 0),
+  source_logical int4 NOT NULL CHECK (source_logical >= 0),
+  PRIMARY KEY (group_name, partition, source_nanos, source_logical)
+);
+-- Bounds and status: a partition's first unapplied row; commit: a
+-- partition's unapplied rows in a time range.
+CREATE INDEX checkpoints_unapplied ON {schema}.checkpoints
+  (group_name, partition, source_nanos, source_logical)
+  WHERE target_applied_at IS NULL;
+-- Bounds: the first applied row after the first unapplied one, which ends
+-- the window, however long the run of unapplied rows before it.
+CREATE INDEX checkpoints_applied ON {schema}.checkpoints
+  (group_name, partition, source_nanos, source_logical)
+  WHERE target_applied_at IS NOT NULL;
+CREATE TABLE {schema}.checkpoint_heads (
+  group_name text COLLATE "C" NOT NULL,
+  partition text COLLATE "C" NOT NULL,
+  head_nanos int8,
+  head_logical int4,
+  floor_nanos int8 NOT NULL DEFAULT 0,
+  floor_logical int4 NOT NULL DEFAULT 0,
+  PRIMARY KEY (group_name, partition)
+);
+)sql",
+};
+
+// A partition's first unapplied row `u`, as a lateral subquery over the head
+// row `h` (an index seek on `checkpoints_unapplied` from the floor).
+const std::string first_unapplied = R"sql(
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
+
+// Microseconds since the epoch of a timestamptz column.
+std::string micros(const std::string& column) {
+  return "(extract(epoch FROM " + column + ") * 1000000)::int8";
+}
+
+// The prepared statements: name and text.
+std::vector<std::pair<std::string, std::string>> statements() {
+  return {
+    // Creates the missing head rows in byte order, the order of every lock.
+    {"insert_heads", R"sql(
+INSERT INTO {schema}.checkpoint_heads (group_name, partition)
+SELECT $1, p FROM unnest($2::text[]) AS p ORDER BY p
+ON CONFLICT DO NOTHING)sql"},
+    // FOR UPDATE returns the newest version of each row once it holds the
+    // lock, so the check against the head and the insert are atomic.
+    {"lock_heads", R"sql(
+SELECT partition, head_nanos, head_logical FROM {schema}.checkpoint_heads
+WHERE group_name = $1 AND partition = ANY($2::text[])
+ORDER BY partition FOR UPDATE)sql"},
+    // statement_timestamp(), not now(): the transaction's start may precede
+    // a rival's whole write to the partition, whereas this statement runs
+    // once the lock is held, so first_seen follows the order of the rows.
+    {"insert_rows", R"sql(
+INSERT INTO {schema}.checkpoints (group_name, partition, source_nanos,
+  source_logical, first_seen, target_applied_at)
+SELECT $1, p, n, l, statement_timestamp(),
+  CASE WHEN a THEN statement_timestamp() END
+FROM unnest($2::text[], $3::int8[], $4::int4[], $5::bool[]) AS r(p, n, l, a)
+)sql"},
+    // Raises the floor to the first unapplied row, or to the new head when
+    // every row is applied; the seek passes each applied row's leftover
+    // index entry once.
+    {"update_heads", R"sql(
+UPDATE {schema}.checkpoint_heads h SET head_nanos = r.n, head_logical = r.l,
+  (floor_nanos, floor_logical) = (
+    SELECT coalesce(u.source_nanos, r.n), coalesce(u.source_logical, r.l)
+    FROM (VALUES (1)) AS one)sql"
+                       + first_unapplied + R"sql()
+FROM unnest($2::text[], $3::int8[], $4::int4[]) AS r(p, n, l)
+WHERE h.group_name = $1 AND h.partition = r.p)sql"},
+    // One range seek per partition (through the head rows, without locking
+    // them), so the cost follows the rows committed, not the backlog.
+    {"commit_range", R"sql(
+UPDATE {schema}.checkpoints c SET target_applied_at = statement_timestamp()
+FROM {schema}.checkpoint_heads h
+WHERE h.group_name = $1 AND c.group_name = h.group_name
+  AND c.partition = h.partition AND c.target_applied_at IS NULL
+  AND (c.source_nanos, c.source_logical) >= ($2::int8, $3::int4)
+  AND (c.source_nanos, c.source_logical) < ($4::int8, $5::int4))sql"},
+    {"notify", "SELECT pg_notify($1, $2)"},
+    // Per partition, index seeks only (SEMANTICS.md step 2): its first
+    // unapplied row u, the row before u, the row that the lookahead counts
+    // last (number L + 1 from the window's start), the first applied row
+    // after u up to that row or the head, and the row before that one. Its
+    // cost grows with the partitions (and L), not with the history or the
+    // backlog.
+    {"bounds", R"sql(
+SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
+  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
+  run_end.source_nanos, run_end.source_logical
+FROM {schema}.checkpoint_heads h)sql"
+                 + first_unapplied + R"sql(
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE $2::int4 > 0
+    AND c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        >= (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos, c.source_logical
+  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
+  OFFSET greatest($2::int4 - (lo.source_nanos IS NOT NULL)::int4, 0)
+  LIMIT 1) cap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
+    AND (c.source_nanos, c.source_logical)
+        <= (coalesce(cap.source_nanos, h.head_nanos),
+            coalesce(cap.source_logical, h.head_logical))
+    AND c.target_applied_at IS NOT NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        < (gap.source_nanos, gap.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
+WHERE h.group_name = $1)sql"},
+    {"status", R"sql(
+SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
+  u.source_logical,
+  (SELECT count(*) FROM {schema}.checkpoints c
+   WHERE c.group_name = h.group_name AND c.partition = h.partition
+     AND c.target_applied_at IS NULL),
+  (SELECT )sql" + micros("c.first_seen")
+                 + R"sql( FROM {schema}.checkpoints c
+   WHERE c.group_name = h.group_name AND c.partition = h.partition
+     AND c.source_nanos = h.head_nanos AND c.source_logical = h.head_logical)
+FROM {schema}.checkpoint_heads h)sql"
+                 + first_unapplied + R"sql(
+WHERE h.group_name = $1 ORDER BY h.partition)sql"},
+    {"history", "SELECT partition, source_nanos, source_logical, "
+                  + micros("first_seen") + ", " + micros("target_applied_at")
+                  + R"sql(
+FROM {schema}.checkpoints WHERE group_name = $1
+ORDER BY partition, source_nanos, source_logical)sql"},
+    // An index-only scan of the unapplied rows, not of the history.
+    {"scan", R"sql(
+SELECT DISTINCT group_name FROM {schema}.checkpoints
+WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
+  };
+}
+
+// Replaces every `{schema}` in `sql` with the quoted schema name.
+std::string qualify(std::string sql, const std::string& quoted_schema) {
+  static const std::string placeholder = "{schema}";
+  for (auto at = sql.find(placeholder); at != std::string::npos;
+       at = sql.find(placeholder, at + quoted_schema.size()))
+    sql.replace(at, placeholder.size(), quoted_schema);
+  return sql;
+}
+
+// Renders a PostgreSQL array literal. Every element is quoted, with `"` and
+// `\` escaped, so that any text survives (names cannot hold NUL).
+std::string array_literal(const std::vector<std::string>& xs) {
+  std::string result = "{";
+  for (const auto& x : xs) {
+    if (result.size() > 1)
+      result += ',';
+    result += '"';
+    for (auto c : x) {
+      if (c == '"' || c == '\\')
+        result += '\\';
+      result += c;
+    }
+    result += '"';
+  }
+  result += '}';
+  return result;
+}
+
+// Reads an HLC time from two columns (nanos, logical); NULL throws.
+hlc_time hlc_at(const pqxx::row& row, int col) {
+  return {row[col].as<int64_t>(), row[col + 1].as<int32_t>()};
+}
+
+// Reads an HLC time from two columns that may be NULL.
+caf::optional<hlc_time> maybe_hlc_at(const pqxx::row& row, int col) {
+  if (row[col].is_null())
+    return caf::none;
+  return hlc_at(row, col);
+}
+
+caf::timestamp timestamp_at(const pqxx::row& row, int col) {
+  return caf::timestamp{std::chrono::microseconds{row[col].as<int64_t>()}};
+}
+
+// Removes trailing whitespace: server and libpq messages end in newlines.
+std::string trimmed(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.pop_back();
+  return text;
+}
+
+// Rows to insert and heads to update, as parallel arrays for unnest().
+struct row_arrays {
+  std::vector<std::string> partitions;
+  std::vector<std::string> nanos;
+  std::vector<std::string> logicals;
+  std::vector<std::string> applied;
+
+  void push(const std::string& partition, hlc_time ts, bool is_applied) {
+    partitions.push_back(partition);
+    nanos.push_back(std::to_string(ts.nanos));
+    logicals.push_back(std::to_string(ts.logical));
+    applied.push_back(is_applied ? "t" : "f");
+  }
+
+  void clear() {
+    *this = row_arrays{};
+  }
+};
+
+// One batch of operations for one group, inside one transaction.
+class batch {
+public:
+  batch(pqxx::work& tx, const std::string& group) : tx_(tx), group_(group) {
+    // nop
+  }
+
+  // Creates the missing head rows of `partitions` and locks all of them.
+  void lock(const std::set<std::string>& partitions) {
+    if (partitions.empty())
+      return;
+    auto names = array_literal({partitions.begin(), partitions.end()});
+    tx_.exec_prepared("insert_heads", group_, names);
+    for (const auto& row : tx_.exec_prepared("lock_heads", group_, names))
+      heads_[row[0].as<std::string>()] = maybe_hlc_at(row, 1);
+  }
+
+  caf::error apply(const advance_op& op) {
+    auto& head = heads_.at(op.partition);
+    if (head && op.ts < *head)
+      return going_backwards_error(group_, op.partition, op.ts, *head);
+    // Changefeeds redeliver: the current head is accepted and not stored.
+    if (!head || op.ts > *head)
+      add(op.partition, op.ts, false);
+    return {};
+  }
+
+  caf::error apply(const commit_op& op) {
+    if (op.range.empty())
+      return {};
+    // The update must see the rows of the operations before it.
+    flush();
+    auto result = tx_.exec_prepared("commit_range", group_, op.range.min.nanos,
+                                    op.range.min.logical, op.range.max.nanos,
+                                    op.range.max.logical);
+    wrote_ = wrote_ || result.affected_rows() > 0;
+    return {};
+  }
+
+  caf::error apply(const ensure_op& op) {
+    for (const auto& partition : op.partitions)
+      if (!heads_.at(partition))
+        add(partition, ensured_time, true);
+    return {};
+  }
+
+  // Writes what is pending, updates the heads and notifies listeners.
+  void finish(const std::string& channel) {
+    flush();
+    if (!moved_.empty()) {
+      row_arrays heads;
+      for (const auto& partition : moved_)
+        heads.push(partition, *heads_.at(partition), false);
+      tx_.exec_prepared("update_heads", group_, array_literal(heads.partitions),
+                        array_literal(heads.nanos),
+                        array_literal(heads.logicals));
+    }
+    if (wrote_)
+      tx_.exec_prepared("notify", channel, group_);
+  }
+
+private:
+  void add(const std::string& partition, hlc_time ts, bool applied) {
+    heads_.at(partition) = ts;
+    moved_.insert(partition);
+    pending_.push(partition, ts, applied);
+  }
+
+  void flush() {
+    if (pending_.partitions.empty())
+      return;
+    tx_.exec_prepared("insert_rows", group_,
+                      array_literal(pending_.partitions),
+                      array_literal(pending_.nanos),
+                      array_literal(pending_.logicals),
+                      array_literal(pending_.applied));
+    pending_.clear();
+    wrote_ = true;
+  }
+
+  pqxx::work& tx_;
+  const std::string& group_;
+  // The locked heads of the batch's partitions; none for a new partition.
+  std::map<std::string, caf::optional<hlc_time>> heads_;
+  // Partitions whose head this batch moved.
+  std::set<std::string> moved_;
+  // Rows not inserted yet.
+  row_arrays pending_;
+  bool wrote_ = false;
+};
+
+// The partitions that the Advance and Ensure operations of a batch name.
+std::set<std::string> partitions_of(const std::vector<operation>& ops) {
+  std::set<std::string> result;
+  for (const auto& op : ops) {
+    if (auto* adv = std::get_if<advance_op>(&op))
+      result.insert(adv->partition);
+    else if (auto* ens = std::get_if<ensure_op>(&op))
+      result.insert(ens->partitions.begin(), ens->partitions.end());
+  }
+  return result;
+}
+
+// The window of one partition (SEMANTICS.md step 2) from a row of the
+// bounds statement.
+partition_window window_at(const pqxx::row& row) {
+  auto head = hlc_at(row, 0);
+  if (row[2].is_null()) // no unapplied row
+    return {zero_time, head, false};
+  auto lower = maybe_hlc_at(row, 4);
+  auto cap = maybe_hlc_at(row, 6);
+  auto run_end = maybe_hlc_at(row, 8);
+  return {lower ? *lower : zero_time,
+          run_end ? *run_end : cap ? *cap : head, true};
+}
+
+partition_status status_at(const pqxx::row& row) {
+  partition_status result;
+  result.partition = row[0].as<std::string>();
+  result.head = hlc_at(row, 1);
+  result.first_unapplied = maybe_hlc_at(row, 3);
+  result.unapplied = row[5].as<int64_t>();
+  result.last_advance = timestamp_at(row, 6);
+  return result;
+}
+
+checkpoint_row history_at(const pqxx::row& row) {
+  checkpoint_row result;
+  result.partition = row[0].as<std::string>();
+  result.ts = hlc_at(row, 1);
+  result.first_seen = timestamp_at(row, 3);
+  if (!row[4].is_null())
+    result.applied_at = timestamp_at(row, 4);
+  return result;
+}
+
+using conninfo_ptr
+  = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+} // namespace
+
+struct postgres_store::impl {
+  postgres_options opts;
+
+  // "host H, port P, database D", for messages; never the password.
+  std::string target;
+
+  // The DSN's password, removed from every message that reaches the caller.
+  std::string password;
+
+  // The LISTEN/NOTIFY channel of the schema.
+  std::string channel;
+
+  // The schema as an SQL identifier; set by the first connect().
+  std::string quoted_schema;
+
+  // Null while disconnected; run() reconnects.
+  std::unique_ptr<pqxx::connection> conn;
+
+  std::string scrub(std::string text) const {
+    text = trimmed(std::move(text));
+    if (password.empty())
+      return text;
+    static const std::string mask = "********";
+    for (auto at = text.find(password); at != std::string::npos;
+         at = text.find(password, at + mask.size()))
+      text.replace(at, password.size(), mask);
+    return text;
+  }
+
+  // Connects and prepares the statements; `context` says what for.
+  caf::error connect(const std::string& context) {
+    try {
+      auto c = std::make_unique<pqxx::connection>(opts.dsn);
+      // Names are UTF-8 whatever the database's default client encoding.
+      c->set_client_encoding("UTF8");
+      // A generic plan ignores the parameters' values: after five runs it
+      // would scan a whole table for a small group's history or range.
+      c->set_variable("plan_cache_mode", "force_custom_plan");
+      quoted_schema = c->quote_name(opts.schema);
+      for (const auto& [name, sql] : statements())
+        c->prepare(name, qualify(sql, quoted_schema));
+      conn = std::move(c);
+      return {};
+    } catch (const std::exception& e) {
+      return make_error(ec::store_unavailable,
+                        context + ": cannot connect to PostgreSQL (" + target
+                          + "): " + scrub(e.what()));
+    }
+  }
+
+  // Runs `f` on the connection, reconnecting first if needed, and turns
+  // every database exception into an error with `context`.
+  template <class F>
+  auto run(const std::string& context, F f)
+    -> decltype(f(std::declval<pqxx::connection&>())) {
+    for (int attempt = 1;; ++attempt) {
+      if (!conn)
+        if (auto err = connect(context))
+          return err;
+      try {
+        return f(*conn);
+      } catch (const pqxx::transaction_rollback& e) {
+        // Deadlocks and serialization failures pass when tried again.
+        if (attempt < max_attempts)
+          continue;
+        return make_error(ec::store_unavailable,
+                          context + ": rolled back " + std::to_string(attempt)
+                            + " times: " + scrub(e.what()));
+      } catch (const pqxx::in_doubt_error& e) {
+        conn.reset();
+        return make_error(ec::store_unavailable,
+                          context + ": lost the connection (" + target
+                            + ") during commit, the outcome is unknown: "
+                            + scrub(e.what()));
+      } catch (const pqxx::broken_connection& e) {
+        // Nothing was committed; a fresh connection may succeed (e.g. after
+        // a server restart).
+        conn.reset();
+        if (attempt < max_attempts)
+          continue;
+        return make_error(ec::store_unavailable,
+                          context + ": lost the connection (" + target
+                            + "): " + scrub(e.what()));
+      } catch (const pqxx::sql_error& e) {
+        return make_error(ec::store_failure, context + ": " + e.sqlstate()
+                                               + ": " + scrub(e.what()));
+      } catch (const std::exception& e) {
+        return make_error(ec::store_failure, context + ": " + scrub(e.what()));
+      }
+    }
+  }
+
+  // Runs a prepared query outside a transaction (one statement sees one
+  // snapshot) and converts every row with `f`.
+  template <class F, class... Ts>
+  auto read(const std::string& context, const char* statement, F f,
+            const Ts&... params)
+    -> caf::expected<std::vector<decltype(f(std::declval<pqxx::row>()))>> {
+    using rows = std::vector<decltype(f(std::declval<pqxx::row>()))>;
+    return run(context, [&](pqxx::connection& c) -> caf::expected<rows> {
+      pqxx::nontransaction tx{c};
+      rows result;
+      for (const auto& row : tx.exec_prepared(statement, params...))
+        result.push_back(f(row));
+      return result;
+    });
+  }
+};
+
+caf::expected<std::unique_ptr<postgres_store>>
+postgres_store::open(postgres_options opts) {
+  if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
+      || opts.schema.find('\0') != std::string::npos)
+    return make_error(ec::bad_input,
+                      "schema name must have 1 to "
+                        + std::to_string(max_schema_bytes)
+                        + " bytes and no NUL byte");
+  char* parse_error = nullptr;
+  conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
+                       PQconninfoFree};
+  if (!options) {
+    // libpq's message may quote the password.
+    PQfreemem(parse_error);
+    return make_error(ec::bad_input, "the PostgreSQL connection string is "
+                                     "malformed (details withheld: they may "
+                                     "quote the password)");
+  }
+  auto ptr = std::make_unique<impl>();
+  std::map<std::string, std::string> given;
+  for (auto* opt = options.get(); opt->keyword != nullptr; ++opt)
+    if (opt->val != nullptr && *opt->val != '\0')
+      given[opt->keyword] = opt->val;
+  auto value = [&](const char* key) {
+    auto i = given.find(key);
+    return i != given.end() ? i->second : std::string{"default"};
+  };
+  ptr->target = "host "
+                + (given.count("host") ? value("host") : value("hostaddr"))
+                + ", port " + value("port")
+                + ", database " + value("dbname");
+  if (auto i = given.find("password"); i != given.end())
+    ptr->password = i->second;
+  ptr->channel = opts.schema + ".checkpoints";
+  ptr->opts = std::move(opts);
+  if (auto err = ptr->connect("opening the store"))
+    return err;
+  return std::unique_ptr<postgres_store>{new postgres_store(std::move(ptr))};
+}
+
+postgres_store::postgres_store(std::unique_ptr<impl> ptr)
+  : impl_(std::move(ptr)) {
+  // nop
+}
+
+postgres_store::~postgres_store() = default;
+
+caf::error postgres_store::migrate() {
+  auto& self = *impl_;
+  auto context = "migrating schema '" + self.opts.schema + "'";
+  auto body = [&](pqxx::connection& c) -> caf::expected<void> {
+    auto sql = [&](const std::string& text) {
+      return qualify(text, self.quoted_schema);
+    };
+    pqxx::work tx{c};
+    // Serialises concurrent migrations: CREATE ... IF NOT EXISTS alone races.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                   "checkpoint migrate " + self.opts.schema);
+    tx.exec(sql(R"sql(
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
+  version int4 PRIMARY KEY,
+  applied_at timestamptz NOT NULL DEFAULT now()
+))sql"));
+    auto version = tx.exec1(sql("SELECT coalesce(max(version), 0) "
+                                "FROM {schema}.checkpoint_migrations"))[0]
+                     .as<int>();
+    auto latest = static_cast<int>(std::size(migrations));
+    if (version > latest)
+      return make_error(ec::store_failure,
+                        context + ": the schema is at version "
+                          + std::to_string(version)
+                          + ", newer than this build's "
+                          + std::to_string(latest));
+    for (auto v = version; v < latest; ++v) {
+      tx.exec(sql(migrations[v]));
+      tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
+                         "(version) VALUES ($1)"),
+                     v + 1);
+    }
+    tx.commit();
+    return {};
+  };
+  auto done = self.run(context, body);
+  return done ? caf::error{} : std::move(done.error());
+}
+
+caf::expected<std::vector<std::string>> postgres_store::scan() {
+  return impl_->read("scanning for groups", "scan", [](const pqxx::row& row) {
+    return row[0].as<std::string>();
+  });
+}
+
+caf::expected<std::vector<caf::error>>
+postgres_store::do_apply(const std::string& group,
+                         const std::vector<operation>& ops) {
+  auto& self = *impl_;
+  auto body = [&](pqxx::connection& c)
+    -> caf::expected<std::vector<caf::error>> {
+    pqxx::work tx{c};
+    batch b{tx, group};
+    b.lock(partitions_of(ops));
+    std::vector<caf::error> results;
+    results.reserve(ops.size());
+    for (const auto& op : ops)
+      results.push_back(
+        std::visit([&](const auto& x) { return b.apply(x); }, op));
+    b.finish(self.channel);
+    tx.commit();
+    return results;
+  };
+  return self.run("applying " + std::to_string(ops.size())
+                    + " operations to group '" + group + "'",
+                  body);
+}
+
+caf::expected<hlc_range> postgres_store::do_bounds(const std::string& group,
+                                                   int32_t lookahead) {
+  auto windows = impl_->read("computing the bounds of group '" + group + "'",
+                             "bounds", window_at, group, lookahead);
+  if (!windows)
+    return std::move(windows.error());
+  return bounds_of(*windows);
+}
+
+caf::expected<std::vector<partition_status>>
+postgres_store::do_status(const std::string& group) {
+  return impl_->read("reading the status of group '" + group + "'", "status",
+                     status_at, group);
+}
+
+caf::expected<std::vector<checkpoint_row>>
+postgres_store::do_history(const std::string& group) {
+  return impl_->read("reading the history of group '" + group + "'",
+                     "history", history_at, group);
+}
+
+} // namespace checkpoint
