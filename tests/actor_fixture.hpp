@@ -22,7 +22,7 @@ namespace checkpoint::test {
 /// Registers the component's types, as every node does.
 struct actor_test_config : caf::actor_system_config {
   actor_test_config() {
-    checkpoint::add_message_types(*this);
+    register_message_types(*this);
   }
 };
 

@@ -1,0 +1,118 @@
+#define CAF_SUITE names
+
+#include "messages/names.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <string>
+
+#include "messages/error.hpp"
+#include "tests/checks.hpp"
+
+using namespace checkpoint;
+using checkpoint::testing::contains;
+
+namespace {
+
+// The canonical form of `raw` as a partition name, or the error's text.
+std::string canonical(const std::string& raw) {
+  auto result = canonical_name(raw, "partition");
+  if (result)
+    return *result;
+  return describe(result.error());
+}
+
+// The error of `raw` as a partition name; none when the name is valid.
+caf::error rejection(const std::string& raw) {
+  auto result = canonical_name(raw, "partition");
+  if (result)
+    return {};
+  return std::move(result.error());
+}
+
+} // namespace
+
+CAF_TEST(canonical form lower cases ascii letters only) {
+  CAF_CHECK_EQUAL(canonical("Orders"), "orders");
+  CAF_CHECK_EQUAL(canonical("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+                  "abcdefghijklmnopqrstuvwxyz");
+  CAF_CHECK_EQUAL(canonical("already lower 0-9_@[`{"),
+                  "already lower 0-9_@[`{");
+  CAF_CHECK_EQUAL(canonical("'; DROP TABLE checkpoints; --"),
+                  "'; drop table checkpoints; --");
+}
+
+CAF_TEST(canonical form leaves non ascii characters unchanged) {
+  CAF_CHECK_EQUAL(canonical("\xC3\x84"), "\xC3\x84");         // Ä
+  CAF_CHECK_EQUAL(canonical("\xC4\xB0"), "\xC4\xB0");         // İ
+  CAF_CHECK_EQUAL(canonical("\xC3\x84PFEL"), "\xC3\x84pfel"); // ÄPFEL
+  CAF_CHECK_EQUAL(canonical("\xC3\xA4"), "\xC3\xA4");         // ä
+  CAF_CHECK_EQUAL(canonical("\xE2\x82\xAC"), "\xE2\x82\xAC"); // €
+  CAF_CHECK_EQUAL(canonical("\xF0\x9F\x98\x80X"), "\xF0\x9F\x98\x80x");
+}
+
+CAF_TEST(empty names are rejected) {
+  auto err = rejection("");
+  CAF_CHECK_EQUAL(code_of(err), ec::bad_input);
+  CAF_CHECK_FUNC(contains, describe(err), "partition name is empty");
+  auto group = canonical_name("", "group");
+  CAF_REQUIRE(!group);
+  CAF_CHECK_FUNC(contains, describe(group.error()), "group name is empty");
+}
+
+CAF_TEST(names are at most 512 bytes) {
+  CAF_CHECK_EQUAL(max_name_bytes, 512u);
+  CAF_CHECK_EQUAL(canonical(std::string(512, 'A')), std::string(512, 'a'));
+  auto err = rejection(std::string(513, 'a'));
+  CAF_CHECK_EQUAL(code_of(err), ec::bad_input);
+  CAF_CHECK_FUNC(contains, describe(err), "513 bytes long (at most 512)");
+}
+
+CAF_TEST(the length limit counts bytes not characters) {
+  std::string two_byte_chars;
+  for (int i = 0; i < 256; ++i)
+    two_byte_chars += "\xC3\x84";
+  CAF_CHECK_EQUAL(canonical(two_byte_chars), two_byte_chars);
+  CAF_CHECK_EQUAL(code_of(rejection(two_byte_chars + "a")), ec::bad_input);
+}
+
+CAF_TEST(names with a nul byte are rejected) {
+  auto err = rejection(std::string("ab\0c", 4));
+  CAF_CHECK_EQUAL(code_of(err), ec::bad_input);
+  CAF_CHECK_FUNC(contains, describe(err), "NUL byte (at byte 2)");
+}
+
+CAF_TEST(invalid utf8 is rejected with its offset) {
+  struct invalid {
+    const char* what;
+    std::string name;
+  };
+  invalid cases[] = {
+    {"lone continuation byte", "a\x80"},
+    {"byte never used in UTF-8", "a\xFF"},
+    {"overlong two-byte slash", "a\xC0\xAF"},
+    {"overlong two-byte with C1 lead", "a\xC1\xBF"},
+    {"overlong three-byte", "a\xE0\x80\xAF"},
+    {"overlong four-byte", "a\xF0\x80\x80\xAF"},
+    {"high surrogate", "a\xED\xA0\x80"},
+    {"low surrogate", "a\xED\xBF\xBF"},
+    {"beyond U+10FFFF", "a\xF4\x90\x80\x80"},
+    {"truncated two-byte at the end", "a\xC3"},
+    {"truncated three-byte at the end", "a\xE2\x82"},
+    {"truncated four-byte at the end", "a\xF0\x9F\x98"},
+    {"truncated sequence before ascii", "a\xE2\x82z"},
+  };
+  for (const auto& x : cases) {
+    CAF_MESSAGE(x.what);
+    auto err = rejection(x.name);
+    CAF_CHECK_EQUAL(code_of(err), ec::bad_input);
+    CAF_CHECK_FUNC(contains, describe(err), "not valid UTF-8 (at byte 1)");
+  }
+}
+
+CAF_TEST(the boundaries of valid utf8 are accepted) {
+  for (std::string name : {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80",
+                           "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
+                           "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"})
+    CAF_CHECK_EQUAL(canonical(name), name);
+}

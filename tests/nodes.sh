@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Runs checkpointd on every file in configs/ and drives it with checkpointctl
+# over 127.0.0.1: every command, every exit status, watch across two
+# processes, bad configs, SIGTERM. Every wait is bounded.
+#
+#   nodes.sh CHECKPOINTD CHECKPOINTCTL CONFIGS_DIR
+#
+# The PostgreSQL config runs against $CHECKPOINT_TEST_PG_DSN in a throwaway
+# schema, dropped at the end.
+set -uo pipefail
+
+daemon=$1
+ctl=$2
+configs=$3
+dsn=${CHECKPOINT_TEST_PG_DSN:?set CHECKPOINT_TEST_PG_DSN}
+schema="nodes_test_$$"
+work=$(mktemp -d)
+failures=0
+node_pid=
+node_port=
+
+cleanup() {
+  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
+  psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
+    >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect STATUS STDOUT STDERR_PART -- COMMAND...: runs COMMAND (bounded) and
+# checks its exit status, its whole stdout and a part of its stderr.
+expect() {
+  local want_status=$1 want_out=$2 want_err=$3
+  shift 4
+  local out status
+  out=$(timeout 20 "$@" 2>"$work/stderr")
+  status=$?
+  [[ $status == "$want_status" ]] ||
+    fail "$* exited $status, not $want_status: $(cat "$work/stderr")"
+  [[ $out == "$want_out" ]] || fail "$* printed '$out', not '$want_out'"
+  if [[ -z $want_err ]]; then
+    [[ ! -s $work/stderr ]] || fail "$* wrote '$(cat "$work/stderr")'"
+  else
+    grep -qF -- "$want_err" "$work/stderr" ||
+      fail "$* wrote '$(cat "$work/stderr")', without '$want_err'"
+  fi
+}
+
+# start_node ARGS...: starts checkpointd and waits for its `listening on`
+# line; sets node_pid and node_port.
+start_node() {
+  rm -f "$work/node.out" && mkfifo "$work/node.out"
+  "$daemon" "$@" >"$work/node.out" 2>"$work/node.err" &
+  node_pid=$!
+  exec {node_out}<"$work/node.out"
+  local line
+  if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
+  then
+    fail "checkpointd $* did not start: $(cat "$work/node.err")"
+    return 1
+  fi
+  node_port=${line##*:}
+}
+
+# stop_node: SIGTERM, then expects exit 0 within 15 s.
+stop_node() {
+  kill -TERM "$node_pid"
+  local i
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$node_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$node_pid"
+  local status=$?
+  [[ $status == 0 ]] || fail "checkpointd exited $status after SIGTERM"
+  exec {node_out}<&-
+  node_pid=
+}
+
+# exercise: every checkpointctl command against the running node.
+exercise() {
+  local c=("$ctl" --node "127.0.0.1:$node_port")
+  expect 0 "" "" -- "${c[@]}" ensure g p1 p2
+  expect 0 "" "" -- "${c[@]}" advance g p1 5
+  expect 0 "" "" -- "${c[@]}" advance g p2 7.0000000001
+  expect 0 "[ 1.0000000001 -> 5.0000000001 )" "" -- "${c[@]}" bounds g
+  expect 0 '{"group":"g","min":"1.0000000001","max":"5.0000000001"}' "" -- \
+    "${c[@]}" --json bounds G
+  expect 0 "" "" -- "${c[@]}" commit g 0 6
+  expect 0 "[ 5.0000000000 -> 5.0000000001 )" "" -- "${c[@]}" refresh g
+  expect 0 "g" "" -- "${c[@]}" scan
+  expect 0 '{"group":"a\"b\\c","min":"0.0000000000","max":"0.0000000001"}' \
+    "" -- "${c[@]}" --json bounds 'a"b\c'
+  expect 0 '["g"]' "" -- "${c[@]}" --json scan
+  expect 0 "" "" -- "${c[@]}" --lookahead 2 ensure h p
+  expect 0 $'a"b\\c\ng\nh' "" -- "${c[@]}" groups
+  expect 0 '["a\"b\\c","g","h"]' "" -- "${c[@]}" --json groups
+  expect 0 "" "" -- "${c[@]}" --lookahead 2 ensure h q
+  # Refusals by the node: exit 1 with its reason.
+  expect 1 "" "going_backwards" -- "${c[@]}" advance g p1 4
+  expect 1 "" "lookahead_conflict" -- "${c[@]}" --lookahead 3 bounds h
+  expect 1 "" "bad_input" -- "${c[@]}" advance g "" 9
+  # Usage errors: exit 2 before the node is asked.
+  expect 2 "" "invalid HLC time" -- "${c[@]}" advance g p1 x
+  expect 2 "" "invalid HLC time" -- "${c[@]}" commit g 1.5 2
+  expect 2 "" "bad range" -- "${c[@]}" commit g 5 3
+  expect 2 "" "bad_input" -- "${c[@]}" bounds ""
+  expect 2 "" "subcommand" -- "${c[@]}"
+  expect 2 "" "subcommand" -- "${c[@]}" frobnicate g
+  expect 2 "" "--node" -- "$ctl" --node nowhere groups
+  expect 2 "" "--lookahead" -- "${c[@]}" --lookahead -1 bounds g
+  # watch: the initial bounds, then a change made by another process.
+  rm -f "$work/watch.out" && mkfifo "$work/watch.out"
+  timeout 20 "${c[@]}" watch g --count 2 >"$work/watch.out" \
+    2>"$work/watch.err" &
+  local watch_pid=$! first second
+  exec {watch_out}<"$work/watch.out"
+  read -r -t 15 -u "$watch_out" first ||
+    fail "watch printed nothing: $(cat "$work/watch.err")"
+  [[ $first == "[ 5.0000000000 -> 5.0000000001 )" ]] ||
+    fail "watch began with '$first'"
+  expect 0 "" "" -- "${c[@]}" advance g p1 6
+  read -r -t 15 -u "$watch_out" second ||
+    fail "watch missed the change: $(cat "$work/watch.err")"
+  [[ $second == "[ 5.0000000000 -> 6.0000000001 )" ]] ||
+    fail "watch saw '$second'"
+  wait "$watch_pid" || fail "watch exited $?"
+  exec {watch_out}<&-
+}
+
+echo "== sqlite: configs/local.ini"
+cd "$work" || exit 1
+start_node --config-file="$configs/local.ini" --checkpoint.node.port=0 &&
+  exercise
+# A busy port: the running node's.
+expect 1 "" "checkpoint.node.port: cannot listen on 127.0.0.1:$node_port" -- \
+  "$daemon" --config-file="$configs/local.ini" \
+  --checkpoint.sqlite.path="$work/other.db" \
+  --checkpoint.node.port="$node_port"
+stop_node
+# Unreachable once the node is gone: exit 3.
+expect 3 "" "cannot reach node 127.0.0.1:$node_port" -- \
+  "$ctl" --node "127.0.0.1:$node_port" groups
+# The data survives a restart (bootstrap starts the unapplied group g).
+start_node --config-file="$configs/local.ini" --checkpoint.node.port=0 &&
+  expect 0 "g" "" -- "$ctl" --node "127.0.0.1:$node_port" groups
+stop_node
+
+echo "== postgres: configs/postgres.ini"
+pg=(--config-file="$configs/postgres.ini" --checkpoint.postgres.dsn="$dsn"
+    --checkpoint.postgres.schema="$schema")
+start_node "${pg[@]}" --checkpoint.node.port=0 && exercise
+# A watch loses its group when the node shuts down: exit 3.
+rm -f "$work/watch.out" && mkfifo "$work/watch.out"
+timeout 20 "$ctl" --node "127.0.0.1:$node_port" watch g \
+  >"$work/watch.out" 2>"$work/watch.err" &
+watch_pid=$!
+exec {watch_out}<"$work/watch.out"
+read -r -t 15 -u "$watch_out" line || fail "watch printed nothing"
+stop_node
+wait "$watch_pid"
+status=$?
+[[ $status == 3 ]] || fail "watch exited $status when its node stopped"
+grep -qF "lost node" "$work/watch.err" ||
+  fail "watch wrote '$(cat "$work/watch.err")'"
+exec {watch_out}<&-
+
+echo "== bad options"
+printf '[checkpoint.node]\nport = "abc"\n' >"$work/port.ini"
+printf '[checkpoint]\nworker = 3\n' >"$work/typo.ini"
+printf '[checkpoint]\nrefresh-interval = 0s\n' >"$work/refresh.ini"
+expect 2 "" "checkpoint.node.port: invalid value" -- \
+  "$daemon" --config-file="$work/port.ini"
+expect 2 "" "checkpoint.worker: unknown option" -- \
+  "$daemon" --config-file="$work/typo.ini"
+expect 2 "" "checkpoint.refresh-interval: must be positive" -- \
+  "$daemon" --config-file="$work/refresh.ini"
+expect 2 "" "bad command line or config file" -- \
+  "$daemon" --config-file="$work/missing.ini"
+expect 2 "" "checkpoint.store: expected postgres or sqlite" -- \
+  "$daemon" --checkpoint.store=mysql
+expect 2 "" "checkpoint.postgres.dsn: required" -- \
+  "$daemon" --checkpoint.store=postgres
+expect 2 "" "--checkpoint.node.port=abc" -- \
+  "$daemon" --checkpoint.node.port=abc
+expect 2 "" "checkpoint.workers: must be at least 1" -- \
+  "$daemon" --checkpoint.workers=0
+expect 1 "" "checkpoint.postgres.dsn: cannot open the store" -- \
+  "$daemon" --checkpoint.store=postgres \
+  --checkpoint.postgres.dsn="host=127.0.0.1 port=1 dbname=postgres"
+
+if ((failures > 0)); then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "all passed"

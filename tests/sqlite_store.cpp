@@ -1,0 +1,34 @@
+// What only the SQLite store promises: one owner per file.
+
+#define CAF_SUITE sqlite_store
+
+#include "storage/sqlite_store.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include "messages/error.hpp"
+#include "tests/checks.hpp"
+#include "tests/store_fixture.hpp"
+
+using namespace checkpoint;
+using namespace checkpoint::testing;
+
+CAF_TEST(a second opener of the file fails until the first closes) {
+  auto backing = make_sqlite_backing();
+  CAF_REQUIRE(backing);
+  auto first = (*backing)->open();
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(outcome((*first)->migrate()), "ok");
+  auto second = (*backing)->open();
+  CAF_REQUIRE(!second);
+  CAF_CHECK_FUNC(contains, describe(second.error()), "checkpoints.db");
+  first->reset();
+  auto third = (*backing)->open();
+  CAF_CHECK(third);
+}
+
+CAF_TEST(a file that cannot be created is an error) {
+  auto s = sqlite_store::open({"/nonexistent/directory/checkpoints.db"});
+  CAF_REQUIRE(!s);
+  CAF_CHECK_NOT_EQUAL(code_of(s.error()), ec::none);
+}
