@@ -1,6 +1,7 @@
 #include "actors/group.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -105,11 +106,13 @@ void write(self_ptr self) {
   std::vector<caf::typed_response_promise<ok_atom>> replies;
   ops.reserve(n);
   replies.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    ops.push_back(std::move(st.queue.front().op));
-    replies.push_back(std::move(st.queue.front().reply));
-    st.queue.pop_front();
+  auto first = st.queue.begin();
+  auto last = first + static_cast<std::ptrdiff_t>(n);
+  for (auto i = first; i != last; ++i) {
+    ops.push_back(std::move(i->op));
+    replies.push_back(std::move(i->reply));
   }
+  st.queue.erase(first, last);
   st.writing = true;
   auto done = [self] {
     self->state.writing = false;
@@ -219,7 +222,12 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
   for (auto& sub : subscribers)
     add_subscriber(self, sub);
   refresh(self);
-  self->delayed_send(self, st.refresh_period, tick_atom::value);
+  // Groups started together would otherwise refresh together forever: the
+  // first tick comes at a random point of the first period.
+  std::uniform_int_distribution<caf::timespan::rep> jitter{
+    1, st.refresh_period.count()};
+  std::minstd_rand rng{std::random_device{}()};
+  self->delayed_send(self, caf::timespan{jitter(rng)}, tick_atom::value);
   return {
     [self](advance_atom, std::string& partition, hlc_time ts) {
       return enqueue(self, advance_op{std::move(partition), ts});

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -63,8 +62,9 @@ struct group_state {
   /// crash; may be null.
   supervisor_actor parent;
 
-  /// Operations waiting for the next transaction, in arrival order.
-  std::deque<queued_operation> queue;
+  /// Operations waiting for the next transaction, in arrival order. A
+  /// vector, not a deque: an idle group then holds no queue memory at all.
+  std::vector<queued_operation> queue;
 
   /// Whether a transaction of this group is in flight.
   bool writing = false;

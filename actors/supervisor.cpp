@@ -125,7 +125,17 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
       return names;
     },
     [self](scan_atom) {
-      return self->delegate(self->state.store, scan_atom::value);
+      // Not delegated: a worker that answered a remote client directly
+      // could be kept alive by the client's proxy after the client left,
+      // and a detached worker that is never destroyed blocks the node's
+      // exit.
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      self->request(self->state.store, self->state.cfg.groups.store_timeout,
+                    scan_atom::value)
+        .then(
+          [rp](std::vector<std::string>& names) mutable { rp.deliver(names); },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
     },
     [self](bootstrap_atom) {
       auto rp = self->make_response_promise<std::vector<std::string>>();
