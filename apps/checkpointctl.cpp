@@ -1,0 +1,349 @@
+// checkpointctl: the operator CLI of a checkpointd node, itself a CAF node.
+//
+//   checkpointctl [--node HOST:PORT] [--json] [--lookahead L] [--timeout S]
+//                 COMMAND ARGS
+//
+// Exit status: 0 success, 1 the node refused the operation, 2 usage error
+// (including a malformed timestamp or range), 3 the node could not be
+// reached or was lost.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/actors.hpp"
+#include "messages/error.hpp"
+#include "messages/hlc.hpp"
+#include "messages/names.hpp"
+#include "messages/register.hpp"
+
+namespace checkpoint {
+namespace {
+
+constexpr int exit_refused = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_unreachable = 3;
+
+/// What the command line asks for.
+struct command_line {
+  /// The node as given, `HOST:PORT`.
+  std::string node = "127.0.0.1:7710";
+
+  /// The node's host and port, parsed from `node`.
+  std::string host;
+  uint16_t port = 0;
+
+  /// Whether to print JSON.
+  bool json = false;
+
+  /// The lookahead of a group this command starts; absent: the node's.
+  caf::optional<int32_t> lookahead;
+
+  /// How long connecting and each request may take.
+  caf::timespan timeout = std::chrono::seconds(5);
+
+  /// The command's name and arguments (only those it takes are set).
+  std::string command;
+  std::string group;
+  std::string partition;
+  hlc_time ts;
+  hlc_range range;
+  std::vector<std::string> partitions;
+
+  /// Lines `watch` prints before it stops (0: never stops).
+  size_t count = 0;
+};
+
+/// Renders `text` as a JSON string.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + '"';
+}
+
+/// Renders a group's bounds as one line of text or JSON.
+std::string render(const command_line& cl, const std::string& group,
+                   const hlc_range& bounds) {
+  if (!cl.json)
+    return to_string(bounds);
+  return "{\"group\":" + json_string(group) + ",\"min\":"
+         + json_string(to_string(bounds.min)) + ",\"max\":"
+         + json_string(to_string(bounds.max)) + "}";
+}
+
+/// Prints names one per line, or as one JSON array.
+void print_names(const command_line& cl,
+                 const std::vector<std::string>& names) {
+  if (!cl.json) {
+    for (auto& name : names)
+      std::cout << name << '\n';
+    std::cout << std::flush;
+    return;
+  }
+  std::string out = "[";
+  for (auto& name : names) {
+    if (out.size() > 1)
+      out += ',';
+    out += json_string(name);
+  }
+  std::cout << out << ']' << std::endl;
+}
+
+/// Reports a failed request; returns the exit status it means.
+int report(const caf::error& err) {
+  std::cerr << "checkpointctl: " << describe(err) << std::endl;
+  return code_of(err) != ec::none ? exit_refused : exit_unreachable;
+}
+
+/// Parses the command line; returns an exit status when done already.
+caf::optional<int> parse(int argc, char** argv, command_line& cl) {
+  CLI::App app{"Operator CLI of a checkpointd node", "checkpointctl"};
+  app.require_subcommand(1);
+  app.add_option("--node", cl.node, "HOST:PORT of the node")
+    ->capture_default_str();
+  app.add_flag("--json", cl.json, "print one JSON value per line");
+  int32_t lookahead = 0;
+  auto lookahead_opt = app.add_option(
+    "--lookahead", lookahead,
+    "lookahead limit of a group started by this command (0: none)");
+  lookahead_opt->check(CLI::NonNegativeNumber);
+  double timeout = 5;
+  app.add_option("--timeout", timeout, "seconds to wait for the node")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  std::string ts, min, max;
+  auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
+  advance->add_option("GROUP", cl.group)->required();
+  advance->add_option("PARTITION", cl.partition)->required();
+  advance->add_option("TS", ts)->required();
+  auto commit = app.add_subcommand("commit", "mark [MIN, MAX) applied");
+  commit->add_option("GROUP", cl.group)->required();
+  commit->add_option("MIN", min)->required();
+  commit->add_option("MAX", max)->required();
+  auto ensure = app.add_subcommand("ensure", "pre-create partitions");
+  ensure->add_option("GROUP", cl.group)->required();
+  ensure->add_option("PARTITION", cl.partitions)->required();
+  app.add_subcommand("bounds", "print the published bounds")
+    ->add_option("GROUP", cl.group)
+    ->required();
+  app.add_subcommand("refresh", "recompute from the store now, print bounds")
+    ->add_option("GROUP", cl.group)
+    ->required();
+  app.add_subcommand("scan", "groups with unapplied checkpoints");
+  app.add_subcommand("groups", "groups running on the node");
+  auto watch = app.add_subcommand("watch", "print each bounds change");
+  watch->add_option("GROUP", cl.group)->required();
+  watch->add_option("--count", cl.count, "stop after N lines (0: never)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto status = app.exit(e);
+    return status == 0 ? 0 : exit_usage;
+  }
+  cl.command = app.get_subcommands().front()->get_name();
+  if (lookahead_opt->count() > 0)
+    cl.lookahead = lookahead;
+  cl.timeout = std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>{timeout});
+  auto usage = [](const std::string& what) {
+    std::cerr << "checkpointctl: " << what << std::endl;
+    return exit_usage;
+  };
+  auto colon = cl.node.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return usage("--node: expected HOST:PORT, got " + cl.node);
+  cl.host = cl.node.substr(0, colon);
+  auto port_text = cl.node.substr(colon + 1);
+  auto port = port_text.empty() || port_text.size() > 5
+                  || port_text.find_first_not_of("0123456789")
+                       != std::string::npos
+                ? 0ul
+                : std::stoul(port_text);
+  if (port == 0 || port > 65535)
+    return usage("--node: expected a port in 1..65535, got " + port_text);
+  cl.port = static_cast<uint16_t>(port);
+  if (cl.command != "scan" && cl.command != "groups") {
+    auto name = canonical_name(cl.group, "group");
+    if (!name)
+      return usage(describe(name.error()));
+    cl.group = std::move(*name);
+  }
+  // A malformed timestamp is the caller's mistake, not the node's refusal.
+  auto parse_time = [](const std::string& text, hlc_time& out) {
+    auto t = parse_hlc(text);
+    if (!t)
+      return t.error();
+    out = *t;
+    return caf::error{};
+  };
+  if (cl.command == "advance")
+    if (auto err = parse_time(ts, cl.ts))
+      return usage(describe(err));
+  if (cl.command == "commit") {
+    if (auto err = parse_time(min, cl.range.min))
+      return usage(describe(err));
+    if (auto err = parse_time(max, cl.range.max))
+      return usage(describe(err));
+    if (cl.range.empty())
+      return usage("bad range [" + min + ", " + max + "): MIN >= MAX");
+  }
+  return caf::none;
+}
+
+/// Forwards every bounds update to `sink`, which prints it.
+bounds_subscriber::behavior_type forwarder(caf::actor sink) {
+  return {[sink](const bounds_update& update) {
+    caf::anon_send(sink, update);
+  }};
+}
+
+/// Subscribes to a group and prints each bounds change, the current bounds
+/// first, until `cl.count` lines are out or the node is lost.
+void watch(caf::scoped_actor& self, caf::actor_system& sys,
+           const command_line& cl, const supervisor_actor& sup,
+           const group_actor& group, int& status) {
+  auto sub = sys.spawn(forwarder, caf::actor{self});
+  // The supervisor, not the group: it re-attaches subscribers to a group
+  // that it restarts after a crash, so only its end ends the watch.
+  self->monitor(sup);
+  self->request(group, cl.timeout, subscribe_atom::value, sub)
+    .receive([](ok_atom) {}, [&](const caf::error& err) {
+      status = report(err);
+    });
+  for (size_t lines = 0; status == 0 && (cl.count == 0 || lines < cl.count);
+       ++lines)
+    self->receive(
+      [&](const bounds_update& update) {
+        std::cout << render(cl, update.group, update.bounds) << std::endl;
+      },
+      [&](const caf::down_msg& msg) {
+        std::cerr << "checkpointctl: lost node " << cl.node << ": "
+                  << describe(msg.reason) << std::endl;
+        status = exit_unreachable;
+      });
+  self->send_exit(sub, caf::exit_reason::user_shutdown);
+}
+
+/// Runs a command against the node; returns the exit status.
+int run(caf::actor_system& sys, const command_line& cl) {
+  caf::scoped_actor self{sys};
+  auto status = 0;
+  auto on_error = [&](const caf::error& err) { status = report(err); };
+  // remote_actor() waits forever for a peer that accepts but never answers
+  // the handshake; asking the middleman directly bounds the wait.
+  supervisor_actor sup;
+  self
+    ->request(sys.middleman().actor_handle(), cl.timeout,
+              caf::connect_atom::value, cl.host, cl.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          const std::set<std::string>& ifs) {
+        if (ptr && sys.assignable<supervisor_actor>(ifs))
+          sup = caf::actor_cast<supervisor_actor>(std::move(ptr));
+      },
+      [&](const caf::error& err) {
+        std::cerr << "checkpointctl: cannot reach node " << cl.node << ": "
+                  << describe(err) << std::endl;
+        status = exit_unreachable;
+      });
+  if (!sup) {
+    if (status == 0)
+      std::cerr << "checkpointctl: no checkpoint supervisor at " << cl.node
+                << std::endl;
+    return exit_unreachable;
+  }
+  // From here on, any error ends the command with its meaning.
+  if (cl.command == "scan" || cl.command == "groups") {
+    auto print = [&](const std::vector<std::string>& names) {
+      print_names(cl, names);
+    };
+    if (cl.command == "scan")
+      self->request(sup, cl.timeout, scan_atom::value).receive(print, on_error);
+    else
+      self->request(sup, cl.timeout, groups_atom::value)
+        .receive(print, on_error);
+    return status;
+  }
+  group_actor group;
+  self
+    ->request(sup, cl.timeout, start_atom::value,
+              table_group{cl.group, {}, {}}, group_options{cl.lookahead})
+    .receive([&](group_actor& g) { group = std::move(g); }, on_error);
+  if (status != 0)
+    return status;
+  auto ok = [](ok_atom) {};
+  auto print_bounds = [&](const hlc_range& bounds) {
+    std::cout << render(cl, cl.group, bounds) << std::endl;
+  };
+  if (cl.command == "advance")
+    self->request(group, cl.timeout, advance_atom::value, cl.partition, cl.ts)
+      .receive(ok, on_error);
+  else if (cl.command == "commit")
+    self->request(group, cl.timeout, commit_atom::value, cl.range)
+      .receive(ok, on_error);
+  else if (cl.command == "ensure")
+    self->request(group, cl.timeout, ensure_atom::value, cl.partitions)
+      .receive(ok, on_error);
+  else if (cl.command == "bounds")
+    self->request(group, cl.timeout, bounds_atom::value)
+      .receive(print_bounds, on_error);
+  else if (cl.command == "refresh")
+    self->request(group, cl.timeout, refresh_atom::value)
+      .receive(print_bounds, on_error);
+  else
+    watch(self, sys, cl, sup, group, status);
+  return status;
+}
+
+/// A CAF node with the component's message types; it reads no config file
+/// and no arguments.
+struct ctl_config : caf::actor_system_config {
+  ctl_config() {
+    load<caf::io::middleman>();
+    register_message_types(*this);
+  }
+};
+
+} // namespace
+} // namespace checkpoint
+
+int main(int argc, char** argv) {
+  using namespace checkpoint;
+  command_line cl;
+  if (auto done = parse(argc, argv, cl))
+    return *done;
+  ctl_config cfg;
+  std::istringstream no_config_file;
+  if (auto err = cfg.parse(std::vector<std::string>{}, no_config_file)) {
+    std::cerr << "checkpointctl: " << describe(err) << std::endl;
+    return exit_unreachable;
+  }
+  caf::actor_system sys{cfg};
+  return run(sys, cl);
+}
