@@ -2,7 +2,7 @@
 
 // The typed actor interfaces of the component and the messages they
 // exchange. Everything here may cross CAF nodes: each type is registered in
-// `add_message_types` (messages/register.hpp) under a stable name, and
+// `register_message_types` (messages/register.hpp) under a stable name, and
 // renaming one is a wire-protocol change.
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 
 namespace checkpoint {
 
-void add_message_types(caf::actor_system_config& cfg) {
+void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<hlc_time>("checkpoint.hlc_time");
   cfg.add_message_type<hlc_range>("checkpoint.hlc_range");
   cfg.add_message_type<table_group>("checkpoint.table_group");

@@ -8,6 +8,6 @@ namespace checkpoint {
 
 /// Registers every type that may cross CAF nodes, under stable names, and
 /// the error category's renderer. Call it on every node's config.
-void add_message_types(caf::actor_system_config& cfg);
+void register_message_types(caf::actor_system_config& cfg);
 
 } // namespace checkpoint
