@@ -177,6 +177,7 @@ SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
   u.source_logical,
   (SELECT count(*) FROM {schema}.checkpoints c
    WHERE c.group_name = h.group_name AND c.partition = h.partition
+     AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
      AND c.target_applied_at IS NULL),
   (SELECT )sql" + micros("c.first_seen")
                  + R"sql( FROM {schema}.checkpoints c
