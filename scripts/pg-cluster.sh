@@ -3,9 +3,11 @@
 # trust auth, loopback only, its own port and data directory.
 #
 #   scripts/pg-cluster.sh start DIR PORT   # prints the DSN on stdout
+#   scripts/pg-cluster.sh fresh DIR PORT   # stop, delete, start empty
 #   scripts/pg-cluster.sh stop DIR
 #
-# As root the server runs as the `postgres` user (PostgreSQL refuses root).
+# As root the server runs as the `postgres` user (PostgreSQL refuses root)
+# and its files live under /tmp (see below).
 set -euo pipefail
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -16,11 +18,28 @@ as_owner() {
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|fresh DIR PORT | stop DIR" >&2; exit 2; }
+
+# As root the server runs as `postgres`, which may not be able to reach DIR
+# (a clone in a mode-700 temporary folder, say). Its files then live in a
+# folder under /tmp named after DIR, so that `stop DIR` finds them again.
+if [ "$(id -u)" = 0 ]; then
+  dir="/tmp/checkpoint-pg-$(realpath -m "$dir" | md5sum | cut -c1-16)"
+fi
+
+stop_cluster() {
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  fi
+}
 
 case "$cmd" in
-  start)
-    port=${3:?usage: $0 start DIR PORT}
+  fresh|start)
+    if [ "$cmd" = fresh ]; then
+      stop_cluster
+      rm -rf "$dir"
+    fi
+    port=${3:?usage: $0 $cmd DIR PORT}
     mkdir -p "$dir/data" "$dir/sock"
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -34,10 +53,8 @@ case "$cmd" in
     echo "host=127.0.0.1 port=$port dbname=postgres user=postgres"
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-      as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
-    fi
+    stop_cluster
     ;;
   *)
-    echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|fresh DIR PORT | stop DIR" >&2; exit 2 ;;
 esac
