@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Runs checkpointd with its HTTP endpoint and checks, over 127.0.0.1, the
+# Prometheus metrics after checkpointctl commands, /healthz on a live and on
+# a lost PostgreSQL database, the structured log lines, and the options'
+# errors. Every wait is bounded.
+#
+#   metrics.sh CHECKPOINTD CHECKPOINTCTL CONFIGS_DIR
+#
+# Needs curl and $CHECKPOINT_TEST_PG_DSN (a server where it may create and
+# drop a database).
+set -uo pipefail
+
+daemon=$1
+ctl=$2
+configs=$3
+dsn=${CHECKPOINT_TEST_PG_DSN:?set CHECKPOINT_TEST_PG_DSN}
+db="metrics_test_$$"
+work=$(mktemp -d)
+failures=0
+node_pid=
+node_port=
+http=
+
+cleanup() {
+  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
+  psql -q "$dsn" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
+    >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# start_node ARGS...: starts checkpointd (whose ARGS set the metrics port)
+# and waits for its `listening on` line; sets node_pid, node_port, http.
+start_node() {
+  rm -f "$work/node.out" && mkfifo "$work/node.out"
+  "$daemon" "$@" >"$work/node.out" 2>"$work/node.err" &
+  node_pid=$!
+  exec {node_out}<"$work/node.out"
+  local line
+  if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
+  then
+    fail "checkpointd $* did not start: $(cat "$work/node.err")"
+    return 1
+  fi
+  node_port=${line##*:}
+  # Printed before the node is published, so it is there by now.
+  http=$(sed -n 's/^checkpointd: metrics on //p' "$work/node.err")
+  [[ -n $http ]] || fail "no metrics address in: $(cat "$work/node.err")"
+}
+
+stop_node() {
+  kill -TERM "$node_pid"
+  timeout 15 tail --pid="$node_pid" -f /dev/null
+  wait "$node_pid" || fail "checkpointd exited $? after SIGTERM"
+  exec {node_out}<&-
+  node_pid=
+}
+
+# has TEXT LINE...: checks that every LINE is a whole line of TEXT.
+has() {
+  local text=$1 line
+  shift
+  for line in "$@"; do
+    grep -qxF -- "$line" <<<"$text" || fail "no line '$line' in:
+$text"
+  done
+}
+
+# healthz STATUS: checks /healthz's HTTP status.
+healthz() {
+  local status
+  status=$(curl -s -m 10 -o "$work/healthz" -w '%{http_code}' \
+    "http://$http/healthz")
+  [[ $status == "$1" ]] ||
+    fail "/healthz answered $status, not $1: $(cat "$work/healthz")"
+}
+
+ctl_ok() {
+  timeout 20 "$ctl" --node "127.0.0.1:$node_port" "$@" >/dev/null ||
+    fail "checkpointctl $* exited $?"
+}
+
+echo "== sqlite: metrics after checkpointctl commands"
+cd "$work" || exit 1
+free=(--checkpoint.node.port=0 --checkpoint.metrics.port=0)
+start_node --config-file="$configs/local.ini" "${free[@]}" \
+  --checkpoint.log-level=info
+ctl_ok ensure g p1 p2
+ctl_ok advance g p1 5
+ctl_ok advance g p2 7
+timeout 20 "$ctl" --node "127.0.0.1:$node_port" advance g p1 4 2>/dev/null
+[[ $? == 1 ]] || fail "a backwards advance was not refused"
+ctl_ok commit g 0 6
+# The bounds are now [ 5.0000000000 -> 5.0000000001 ): 5 ns after the epoch.
+metrics=$(curl -s -m 10 "http://$http/metrics") || fail "no /metrics"
+has "$metrics" \
+  '# TYPE checkpoint_advance_duration_seconds histogram' \
+  'checkpoint_advance_duration_seconds_count{group="g"} 3' \
+  'checkpoint_commit_duration_seconds_count{group="g"} 1' \
+  'checkpoint_batch_size_sum{group="g"} 5' \
+  'checkpoint_proposed_going_backwards_errors{group="g"} 1' \
+  'checkpoint_committed_time_seconds{group="g"} 5e-09' \
+  'checkpoint_proposed_time_seconds{group="g"} 5e-09' \
+  '# TYPE checkpoint_refresh_duration_seconds histogram' \
+  '# TYPE checkpoint_committed_age_seconds gauge' \
+  '# TYPE checkpoint_proposed_age_seconds gauge'
+grep -q '^checkpoint_proposed_age_seconds{group="g"} 1[0-9]\{9\}' \
+  <<<"$metrics" || fail "no proposed age of about 56 years"
+healthz 200
+stop_node
+grep -qF 'level=warning msg="advance rejected" group=g partition=p1 ' \
+  "$work/node.err" || fail "no rejection logged: $(cat "$work/node.err")"
+grep -qF "level=info msg=listening address=127.0.0.1:$node_port store=sqlite" \
+  "$work/node.err" || fail "no start logged: $(cat "$work/node.err")"
+grep -qF 'level=info msg=stopped' "$work/node.err" ||
+  fail "no stop logged: $(cat "$work/node.err")"
+
+echo "== postgres: /healthz while the database is up, then gone"
+psql -q "$dsn" -c "CREATE DATABASE \"$db\"" >/dev/null ||
+  fail "cannot create database $db"
+# trust authentication ignores the password; it must not reach the logs.
+pg_dsn="$(sed "s/dbname=[^ ]*/dbname=$db/" <<<"$dsn") password=s3cret"
+start_node --config-file="$configs/postgres.ini" "${free[@]}" \
+  --checkpoint.postgres.dsn="$pg_dsn" --checkpoint.log-level=debug
+ctl_ok advance h p 9
+healthz 200
+psql -q "$dsn" -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null ||
+  fail "cannot drop database $db"
+healthz 503
+grep -qF 'store unavailable' "$work/healthz" ||
+  fail "/healthz said '$(cat "$work/healthz")'"
+stop_node
+grep -qF 'level=error msg="store unavailable"' "$work/node.err" ||
+  fail "no unavailability logged: $(cat "$work/node.err")"
+! grep -qF 's3cret' "$work/node.err" || fail "the password was logged"
+
+echo "== options"
+expect_exit() {
+  local want=$1 part=$2
+  shift 2
+  timeout 20 "$daemon" "$@" >/dev/null 2>"$work/stderr"
+  local status=$?
+  [[ $status == "$want" ]] || fail "checkpointd $* exited $status, not $want"
+  grep -qF -- "$part" "$work/stderr" ||
+    fail "checkpointd $* wrote '$(cat "$work/stderr")', without '$part'"
+}
+expect_exit 2 "checkpoint.metrics.port: expected -1 (none), 0 (any)" \
+  --checkpoint.metrics.port=-2
+expect_exit 2 "checkpoint.log-level: expected trace" \
+  --checkpoint.log-level=loud
+# The same options from a config file's dotted sections.
+cat >"$work/metrics.ini" <<'INI'
+[checkpoint]
+log-level = "warn"
+[checkpoint.sqlite]
+path = "from-file.db"
+[checkpoint.node]
+port = 0
+[checkpoint.metrics]
+port = 0
+INI
+start_node --config-file="$work/metrics.ini"
+[[ $node_port != 7710 && -f $work/from-file.db ]] ||
+  fail "[checkpoint.node] or [checkpoint.sqlite] ignored: port $node_port"
+healthz 200
+! grep -q 'level=info' "$work/node.err" || fail "log-level = warn ignored"
+# A busy metrics port: that node's HTTP endpoint.
+expect_exit 1 "checkpoint.metrics.port: bad_input: cannot listen on $http" \
+  --config-file="$configs/local.ini" --checkpoint.sqlite.path=other.db \
+  --checkpoint.node.port=0 --checkpoint.metrics.port="${http##*:}"
+stop_node
+
+if ((failures > 0)); then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "all passed"
