@@ -1,0 +1,119 @@
+#include "storage/postgres_listener.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include <poll.h>
+
+#include <pqxx/pqxx>
+
+#include "messages/error.hpp"
+
+namespace checkpoint {
+
+namespace {
+
+// Collects the payloads of one channel, skipping the node's own writers.
+class collector final : public pqxx::notification_receiver {
+public:
+  collector(pqxx::connection& conn, const std::string& channel,
+            std::shared_ptr<backend_pids> own)
+    : pqxx::notification_receiver(conn, channel), own_(std::move(own)) {
+    // nop
+  }
+
+  void operator()(const std::string& payload, int backend_pid) override {
+    if (own_ && own_->contains(backend_pid))
+      return;
+    found.groups.insert(payload);
+  }
+
+  notifications found;
+
+private:
+  std::shared_ptr<backend_pids> own_;
+};
+
+} // namespace
+
+struct postgres_listener::impl {
+  postgres_options opts;
+
+  // Declared before `receiver`, which must go first.
+  std::unique_ptr<pqxx::connection> conn;
+
+  // Null while disconnected.
+  std::unique_ptr<collector> receiver;
+
+  std::string context() const {
+    return "listening on channel '" + opts.schema + ".checkpoints'";
+  }
+
+  caf::error connect() {
+    try {
+      auto c = std::make_unique<pqxx::connection>(opts.dsn);
+      c->set_client_encoding("UTF8");
+      // The receiver sends LISTEN with the channel quoted as an identifier.
+      auto r = std::make_unique<collector>(*c, opts.schema + ".checkpoints",
+                                           opts.own_backends);
+      r->found.resync = true;
+      conn = std::move(c);
+      receiver = std::move(r);
+      return {};
+    } catch (const std::exception& e) {
+      return make_error(ec::store_unavailable,
+                        context() + ": cannot connect: " + e.what());
+    }
+  }
+
+  void disconnect() {
+    receiver.reset();
+    conn.reset();
+  }
+
+  caf::expected<notifications> wait(caf::timespan timeout) {
+    if (!conn)
+      if (auto err = connect())
+        return err;
+    try {
+      // LISTEN and earlier waits may have read notifications already: only
+      // block when none is pending.
+      conn->get_notifs();
+      if (receiver->found.groups.empty() && !receiver->found.resync) {
+        pollfd fd{conn->sock(), POLLIN, 0};
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+          timeout);
+        if (::poll(&fd, 1, static_cast<int>(ms.count())) < 0 && errno != EINTR)
+          return make_error(ec::store_failure,
+                            context() + ": poll: " + std::strerror(errno));
+        conn->get_notifs();
+      }
+      if (!conn->is_open())
+        throw pqxx::broken_connection{"the server closed the connection"};
+      return std::exchange(receiver->found, notifications{});
+    } catch (const std::exception& e) {
+      // The next wait reconnects and reports a resync.
+      disconnect();
+      return make_error(ec::store_unavailable,
+                        context() + ": lost the connection: " + e.what());
+    }
+  }
+};
+
+postgres_listener::postgres_listener(postgres_options opts)
+  : impl_(std::make_unique<impl>()) {
+  impl_->opts = std::move(opts);
+}
+
+postgres_listener::~postgres_listener() {
+  impl_->disconnect();
+}
+
+caf::expected<notifications>
+postgres_listener::wait(caf::timespan timeout) {
+  return impl_->wait(timeout);
+}
+
+} // namespace checkpoint
