@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <random>
+#include <variant>
+
+#include <spdlog/spdlog.h>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/log.hpp"
 #include "messages/error.hpp"
 
 namespace checkpoint {
@@ -14,6 +18,24 @@ namespace checkpoint {
 namespace {
 
 using self_ptr = group_actor::stateful_pointer<group_state>;
+
+using clock = std::chrono::steady_clock;
+
+// What answering one operation of a transaction needs once it commits.
+struct pending_answer {
+  caf::typed_response_promise<ok_atom> reply;
+  clock::time_point arrived;
+  // The Advance or Commit duration metric; null for Ensure or no metrics.
+  histogram* duration = nullptr;
+  // The partition of an Advance, for the going-backwards log line.
+  std::string partition;
+};
+
+uint64_t nanos_between(clock::time_point start, clock::time_point end) {
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::nanoseconds>(end - start)
+      .count());
+}
 
 // Answers every promise in `xs` with `x` and empties the list.
 template <class T, class U>
@@ -36,6 +58,12 @@ void publish(self_ptr self, hlc_range bounds) {
     return;
   st.bounds = bounds;
   st.refresh_period = st.cfg.refresh_interval;
+  if (st.metrics) {
+    st.metrics->committed_nanos.store(bounds.min.nanos,
+                                      std::memory_order_relaxed);
+    st.metrics->proposed_nanos.store(bounds.max.nanos,
+                                     std::memory_order_relaxed);
+  }
   for (auto& sub : st.subscribers)
     self->send(sub, bounds_update{st.group, bounds});
 }
@@ -62,11 +90,15 @@ void refresh(self_ptr self) {
   st.refreshing = true;
   st.refreshing_for = std::move(st.waiting_for_refresh);
   st.waiting_for_refresh.clear();
+  auto started = clock::now();
   self->request(st.store, st.cfg.store_timeout, bounds_atom::value, st.group,
                 st.cfg.lookahead)
     .then(
-      [self](hlc_range bounds) {
+      [self, started](hlc_range bounds) {
         auto& st = self->state;
+        if (st.metrics)
+          st.metrics->refresh_duration.observe(
+            nanos_between(started, clock::now()));
         publish(self, bounds);
         deliver_all(st.refreshing_for, bounds);
         refresh_done(self);
@@ -75,6 +107,8 @@ void refresh(self_ptr self) {
         // Keep the last good bounds; the periodic refresh retries soon.
         auto& st = self->state;
         ++st.failed_refreshes;
+        spdlog::warn("msg=\"refresh failed\" group={} error={}",
+                     logfmt(st.group), logfmt(describe(err)));
         st.refresh_period = st.cfg.refresh_interval;
         deliver_all(st.refreshing_for, err);
         deliver_all(st.waiting_for_bounds, err);
@@ -103,15 +137,25 @@ void write(self_ptr self) {
     return;
   auto n = std::min(st.queue.size(), st.cfg.max_batch);
   std::vector<operation> ops;
-  std::vector<caf::typed_response_promise<ok_atom>> replies;
+  std::vector<pending_answer> replies;
   ops.reserve(n);
   replies.reserve(n);
   auto first = st.queue.begin();
   auto last = first + static_cast<std::ptrdiff_t>(n);
   for (auto i = first; i != last; ++i) {
+    pending_answer answer{std::move(i->reply), i->arrived, nullptr, {}};
+    if (auto adv = std::get_if<advance_op>(&i->op)) {
+      answer.partition = adv->partition;
+      if (st.metrics)
+        answer.duration = &st.metrics->advance_duration;
+    } else if (st.metrics && std::holds_alternative<commit_op>(i->op)) {
+      answer.duration = &st.metrics->commit_duration;
+    }
     ops.push_back(std::move(i->op));
-    replies.push_back(std::move(i->reply));
+    replies.push_back(std::move(answer));
   }
+  if (st.metrics)
+    st.metrics->batch_size.observe(n);
   st.queue.erase(first, last);
   st.writing = true;
   auto done = [self] {
@@ -125,22 +169,41 @@ void write(self_ptr self) {
       [self, replies, done](std::vector<caf::error>& results) mutable {
         // Answer only now: the transaction is committed, so every
         // acknowledged operation is durable.
+        auto& st = self->state;
+        auto answered = clock::now();
         for (size_t i = 0; i < replies.size(); ++i) {
-          if (!results[i]) {
-            replies[i].deliver(ok_atom::value);
-            continue;
+          auto& answer = replies[i];
+          if (results[i] == ec::going_backwards) {
+            ++st.going_backwards;
+            if (st.metrics)
+              st.metrics->going_backwards.fetch_add(
+                1, std::memory_order_relaxed);
+            spdlog::warn("msg=\"advance rejected\" group={} partition={} "
+                         "error={}",
+                         logfmt(st.group), logfmt(answer.partition),
+                         logfmt(describe(results[i])));
           }
-          if (results[i] == ec::going_backwards)
-            ++self->state.going_backwards;
-          replies[i].deliver(results[i]);
+          if (results[i])
+            answer.reply.deliver(results[i]);
+          else
+            answer.reply.deliver(ok_atom::value);
+          if (answer.duration)
+            answer.duration->observe(nanos_between(answer.arrived, answered));
         }
-        self->state.refresh_period = self->state.cfg.refresh_interval;
+        st.refresh_period = st.cfg.refresh_interval;
         refresh(self);
         done();
       },
-      [replies, done](caf::error& err) mutable {
-        for (auto& rp : replies)
-          rp.deliver(err);
+      [self, replies, done](caf::error& err) mutable {
+        spdlog::error("msg=\"write failed\" group={} operations={} error={}",
+                      logfmt(self->state.group), replies.size(),
+                      logfmt(describe(err)));
+        auto answered = clock::now();
+        for (auto& answer : replies) {
+          answer.reply.deliver(err);
+          if (answer.duration)
+            answer.duration->observe(nanos_between(answer.arrived, answered));
+        }
         done();
       });
 }
@@ -161,7 +224,7 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self, operation op) {
                             + " operations queued (the limit)"));
     return rp;
   }
-  st.queue.push_back({std::move(op), rp});
+  st.queue.push_back({std::move(op), rp, clock::now()});
   write(self);
   return rp;
 }
@@ -217,6 +280,8 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
   st.store = std::move(store);
   st.parent = std::move(parent);
   st.refresh_period = cfg.refresh_interval;
+  if (cfg.metrics)
+    st.metrics = &cfg.metrics->group(st.group);
   self->set_down_handler(
     [self](const caf::down_msg& msg) { remove_subscriber(self, msg.source); });
   for (auto& sub : subscribers)
@@ -224,10 +289,12 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
   refresh(self);
   // Groups started together would otherwise refresh together forever: the
   // first tick comes at a random point of the first period.
-  std::uniform_int_distribution<caf::timespan::rep> jitter{
-    1, st.refresh_period.count()};
-  std::minstd_rand rng{std::random_device{}()};
-  self->delayed_send(self, caf::timespan{jitter(rng)}, tick_atom::value);
+  if (st.refresh_period.count() > 0) {
+    std::uniform_int_distribution<caf::timespan::rep> jitter{
+      1, st.refresh_period.count()};
+    std::minstd_rand rng{std::random_device{}()};
+    self->delayed_send(self, caf::timespan{jitter(rng)}, tick_atom::value);
+  }
   return {
     [self](advance_atom, std::string& partition, hlc_time ts) {
       return enqueue(self, advance_op{std::move(partition), ts});
@@ -278,6 +345,7 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
       finish_if_stopping(self);
       return rp;
     },
+    [self](changed_atom) { refresh(self); },
     [self](tick_atom) {
       // Back off while idle; a change or a write resets the period.
       auto& st = self->state;

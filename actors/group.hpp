@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/metrics.hpp"
 #include "actors/store_worker.hpp"
 #include "messages/actors.hpp"
 
@@ -28,7 +29,8 @@ struct group_config {
   size_t max_queue = 10000;
 
   /// How often an active group recomputes its bounds on its own, to see
-  /// writes of other processes.
+  /// writes of other processes; zero turns the periodic refresh off (for
+  /// simulated networks, whose test clock fires every pending timer).
   caf::timespan refresh_interval = std::chrono::seconds(1);
 
   /// An idle group doubles its refresh interval after every refresh that
@@ -37,12 +39,18 @@ struct group_config {
 
   /// How long a store call may take before the group gives up on it.
   caf::timespan store_timeout = std::chrono::seconds(30);
+
+  /// Where the group records its metrics; null records none. Must outlive
+  /// every group.
+  metrics_registry* metrics = nullptr;
 };
 
 /// One Advance, Commit or Ensure waiting for its transaction.
 struct queued_operation {
   operation op;
   caf::typed_response_promise<ok_atom> reply;
+  /// When the request arrived, for the duration metrics.
+  std::chrono::steady_clock::time_point arrived;
 };
 
 /// The state of a group actor.
@@ -98,6 +106,9 @@ struct group_state {
 
   /// Bounds computations that failed.
   uint64_t failed_refreshes = 0;
+
+  /// The group's metrics in `cfg.metrics`, or null.
+  group_metrics* metrics = nullptr;
 
   /// Set by a shutdown request: answered once the queue is empty.
   caf::optional<caf::typed_response_promise<ok_atom>> stopping;

@@ -6,7 +6,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
 #include "messages/error.hpp"
 #include "messages/names.hpp"
 
@@ -70,6 +72,11 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
     st.groups.erase(i);
     return;
   }
+  spdlog::error("msg=\"group crashed\" group={} error={} restart_in={}ms",
+                logfmt(i->first), logfmt(describe(msg.reason)),
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                  entry.restart_delay)
+                  .count());
   // Restart later, so that a group that crashes at once does not spin.
   self->delayed_send(self, entry.restart_delay, restart_atom::value, i->first);
   entry.restart_delay = std::min(entry.restart_delay * 2,
@@ -157,12 +164,18 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
       shutdown(self, rp);
       return rp;
     },
+    [self](changed_atom, const std::string& name) {
+      auto i = self->state.groups.find(name);
+      if (i != self->state.groups.end() && i->second.handle)
+        self->send(i->second.handle, changed_atom::value);
+    },
     [self](restart_atom, const std::string& name) {
       auto& st = self->state;
       auto i = st.groups.find(name);
       if (st.stopping || i == st.groups.end() || i->second.handle)
         return;
       spawn_group(self, name, i->second);
+      spdlog::info("msg=\"group restarted\" group={}", logfmt(name));
     },
     [self](subscribe_atom, const std::string& name,
            std::vector<bounds_subscriber>& subscribers) {

@@ -7,10 +7,12 @@
 // option, 1 when the store or the node port is unusable. Nothing is
 // published before every check has passed.
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,9 +27,15 @@
 #include <caf/settings.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
+#include "actors/listener.hpp"
 #include "actors/store_worker.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "actors/supervisor.hpp"
+#include "apps/http_endpoint.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 #include "storage/postgres_store.hpp"
@@ -57,6 +65,13 @@ public:
   /// The port on which the supervisor is published; 0 picks a free one.
   uint16_t port = 7710;
 
+  /// The port of the HTTP endpoint (/metrics, /healthz) on `host`; 0 picks
+  /// a free one, -1 (the default) serves none.
+  int32_t metrics_port = -1;
+
+  /// The least severity logged.
+  std::string log_level = "info";
+
   /// How the supervisor and its groups work.
   supervisor_config supervisor;
 
@@ -65,6 +80,14 @@ public:
 
   /// Whether to start every group with unapplied checkpoints at startup.
   bool bootstrap = false;
+
+  /// The groups to start at startup.
+  std::vector<std::string> boot_groups;
+
+  /// The partitions to Ensure at startup, by boot group: the keys of the
+  /// config file's section `[checkpoint.partitions]`, e.g.
+  /// `orders = ["p1", "p2"]` (config file only: keys are group names).
+  std::map<std::string, std::vector<std::string>> boot_partitions;
 
   node_config() {
     auto& groups = supervisor.groups;
@@ -79,7 +102,8 @@ public:
            "most operations in one store transaction")
       .add(groups.max_queue, "queue-limit", "most queued operations per group")
       .add(bootstrap, "bootstrap",
-           "start the groups with unapplied checkpoints at startup");
+           "start the groups with unapplied checkpoints at startup")
+      .add(boot_groups, "groups", "groups to start at startup");
     opt_group{custom_options_, "checkpoint.postgres"}
       .add(postgres.dsn, "dsn", "libpq connection string or URI")
       .add(postgres.schema, "schema", "staging schema of the tables");
@@ -88,8 +112,17 @@ public:
     opt_group{custom_options_, "checkpoint.node"}
       .add(host, "host", "address on which the supervisor is published")
       .add(port, "port", "port of the supervisor (0: pick a free one)");
+    opt_group{custom_options_, "checkpoint.metrics"}.add(
+      metrics_port, "port",
+      "port of /metrics and /healthz (0: pick a free one, -1: none)");
+    opt_group{custom_options_, "checkpoint"}.add(
+      log_level, "log-level",
+      "trace, debug, info, warn, error, critical or off");
     load<caf::io::middleman>();
     register_message_types(*this);
+    // Shared by the store workers and the listener, which then skips the
+    // notifications of this node's own writes.
+    postgres.own_backends = std::make_shared<backend_pids>();
   }
 
   /// Returns what is wrong with the loaded options, naming the option, or an
@@ -111,6 +144,15 @@ public:
       return "checkpoint.sqlite.path: must not be empty";
     if (host.empty())
       return "checkpoint.node.host: must not be empty";
+    if (metrics_port < -1 || metrics_port > 65535)
+      return "checkpoint.metrics.port: expected -1 (none), 0 (any) or a "
+             "port, got "
+             + std::to_string(metrics_port);
+    if (spdlog::level::from_str(log_level) == spdlog::level::off
+        && log_level != "off")
+      return "checkpoint.log-level: expected trace, debug, info, warn, "
+             "error, critical or off, got "
+             + log_level;
     if (supervisor.groups.lookahead < 0)
       return "checkpoint.lookahead: must not be negative";
     if (supervisor.groups.refresh_interval.count() <= 0)
@@ -121,6 +163,50 @@ public:
       return "checkpoint.batch-size: must be at least 1";
     if (supervisor.groups.max_queue == 0)
       return "checkpoint.queue-limit: must be at least 1";
+    for (auto& [group, partitions] : boot_partitions)
+      if (std::find(boot_groups.begin(), boot_groups.end(), group)
+          == boot_groups.end())
+        return "checkpoint.partitions." + group
+               + ": not a group of checkpoint.groups";
+    return {};
+  }
+
+  /// Copies the loaded `checkpoint` values into the members. CAF 0.17.6
+  /// leaves the keys of dotted config file sections such as
+  /// `[checkpoint.node]` in `content` only (which also holds the command
+  /// line's values, so those still win); a value of the wrong type is left
+  /// for `validate` to report.
+  void apply_content() {
+    for (auto& opt : custom_options_) {
+      auto name = opt.full_name();
+      if (name.compare(0, 11, "checkpoint.") != 0)
+        continue;
+      if (auto value = caf::get_if(&content, name); value && !opt.check(*value))
+        opt.store(*value);
+    }
+  }
+
+  /// Reads `[checkpoint.partitions]` into `boot_partitions`; returns what is
+  /// wrong with it, naming the key, or an empty string.
+  std::string load_boot_partitions() {
+    auto section = caf::get_if<caf::settings>(&content,
+                                              "checkpoint.partitions");
+    if (!section)
+      return {};
+    for (auto& [key, value] : *section) {
+      auto name = "checkpoint.partitions." + key;
+      auto list = caf::get_if<caf::config_value::list>(&value);
+      if (!list)
+        return name + ": expected a list of partition names";
+      auto& partitions = boot_partitions[key];
+      for (auto& x : *list) {
+        auto partition = caf::get_if<std::string>(&x);
+        if (!partition)
+          return name + ": invalid value " + caf::deep_to_string(x)
+                 + " (expected a partition name)";
+        partitions.push_back(*partition);
+      }
+    }
     return {};
   }
 
@@ -147,6 +233,9 @@ private:
                             const caf::settings& section) const {
     for (auto& [key, value] : section) {
       auto name = prefix + '.' + key;
+      // Its keys are group names, read by load_boot_partitions.
+      if (name == "checkpoint.partitions")
+        continue;
       if (auto nested = caf::get_if<caf::settings>(&value)) {
         if (auto problem = check_section(name, *nested); !problem.empty())
           return problem;
@@ -185,7 +274,39 @@ void stop(caf::scoped_actor& self, const supervisor_actor& sup,
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
-int run(caf::actor_system& sys, const node_config& cfg) {
+/// Starts the groups of `checkpoint.groups` and Ensures their partitions;
+/// returns false after printing why one failed.
+bool start_boot_groups(caf::scoped_actor& self, const supervisor_actor& sup,
+                       const node_config& cfg) {
+  auto timeout = cfg.supervisor.groups.store_timeout;
+  auto ok = true;
+  auto fail = [&](const std::string& group, const caf::error& err) {
+    std::cerr << "checkpointd: checkpoint.groups: group '" << group
+              << "': " << describe(err) << std::endl;
+    ok = false;
+  };
+  for (auto& name : cfg.boot_groups) {
+    group_actor group;
+    self->request(sup, timeout, start_atom::value, table_group{name, {}, {}},
+                  group_options{})
+      .receive([&](group_actor& hdl) { group = std::move(hdl); },
+               [&](const caf::error& err) { fail(name, err); });
+    if (!ok)
+      return false;
+    auto i = cfg.boot_partitions.find(name);
+    if (i == cfg.boot_partitions.end())
+      continue;
+    self->request(group, timeout, ensure_atom::value, i->second)
+      .receive([](ok_atom) {},
+               [&](const caf::error& err) { fail(name, err); });
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+int run(caf::actor_system& sys, const node_config& cfg,
+        metrics_registry& metrics) {
   auto open = cfg.opener();
   // Migrating once up front turns an unreachable or unusable store into an
   // error now rather than into failing requests later.
@@ -205,7 +326,10 @@ int run(caf::actor_system& sys, const node_config& cfg) {
     }
   }
   auto pool = spawn_store_pool(sys, cfg.worker_count(), open);
-  auto sup = sys.spawn(supervisor_impl, cfg.supervisor, pool);
+  auto sup_cfg = cfg.supervisor;
+  if (cfg.metrics_port >= 0)
+    sup_cfg.groups.metrics = &metrics;
+  auto sup = sys.spawn(supervisor_impl, sup_cfg, pool);
   // A drain may take each group's shutdown timeout; leave room for replies.
   auto stop_timeout = cfg.supervisor.shutdown_timeout + std::chrono::seconds(5);
   caf::scoped_actor self{sys};
@@ -224,9 +348,25 @@ int run(caf::actor_system& sys, const node_config& cfg) {
                     << std::endl;
           failed = true;
         });
-  if (failed) {
+  if (failed || !start_boot_groups(self, sup, cfg)) {
     stop(self, sup, pool, stop_timeout);
     return exit_runtime;
+  }
+  std::unique_ptr<http_endpoint> http;
+  if (cfg.metrics_port >= 0) {
+    auto started = http_endpoint::start(
+      sys, metrics, pool, cfg.host, static_cast<uint16_t>(cfg.metrics_port));
+    if (!started) {
+      std::cerr << "checkpointd: checkpoint.metrics.port: "
+                << describe(started.error()) << std::endl;
+      stop(self, sup, pool, stop_timeout);
+      return exit_runtime;
+    }
+    http = std::move(*started);
+    std::cerr << "checkpointd: metrics on " << cfg.host << ':'
+              << http->port() << std::endl;
+    spdlog::info("msg=\"serving metrics\" address={}:{}", logfmt(cfg.host),
+                 http->port());
   }
   auto port = sys.middleman().publish(sup, cfg.port, cfg.host.c_str());
   if (!port) {
@@ -237,6 +377,16 @@ int run(caf::actor_system& sys, const node_config& cfg) {
     return exit_runtime;
   }
   std::cout << "listening on " << cfg.host << ':' << *port << std::endl;
+  // The store's location only: a DSN may hold a password.
+  spdlog::info("msg=listening address={}:{} store={} location={}",
+               logfmt(cfg.host), *port, cfg.kind,
+               logfmt(cfg.kind == "postgres" ? "schema " + cfg.postgres.schema
+                                             : cfg.sqlite.path));
+  // Other nodes' writes to the database wake this node's groups at once;
+  // its first connection wakes every group already running.
+  listener_actor listener;
+  if (cfg.kind == "postgres")
+    listener = spawn_listener(sys, cfg.postgres, sup);
   // SIGINT and SIGTERM are blocked in every thread (see main), so this is
   // the only place that sees them.
   sigset_t signals;
@@ -247,7 +397,12 @@ int run(caf::actor_system& sys, const node_config& cfg) {
   sigwait(&signals, &received);
   std::cerr << "checkpointd: signal " << received << ", shutting down"
             << std::endl;
+  spdlog::info("msg=\"shutting down\" signal={}", received);
+  http.reset();
+  if (listener)
+    self->send_exit(listener, caf::exit_reason::user_shutdown);
   stop(self, sup, pool, stop_timeout);
+  spdlog::info("msg=stopped");
   return 0;
 }
 
@@ -277,10 +432,25 @@ int main(int argc, char** argv) {
               << std::endl;
     return exit_usage;
   }
+  cfg.apply_content();
+  if (auto problem = cfg.load_boot_partitions(); !problem.empty()) {
+    std::cerr << "checkpointd: " << problem << std::endl;
+    return exit_usage;
+  }
   if (auto problem = cfg.validate(); !problem.empty()) {
     std::cerr << "checkpointd: " << problem << std::endl;
     return exit_usage;
   }
+  // Logs go to stderr: stdout carries only the `listening on` line.
+  auto logger = spdlog::stderr_logger_mt("checkpointd");
+  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l %v",
+                      spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(cfg.log_level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  // Outlives the actor system: a group that failed to drain in time may
+  // still update it until the system stops.
+  metrics_registry metrics;
   caf::actor_system sys{cfg};
-  return run(sys, cfg);
+  return run(sys, cfg, metrics);
 }

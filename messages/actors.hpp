@@ -25,6 +25,7 @@ namespace checkpoint {
 using advance_atom = caf::atom_constant<caf::atom("advance")>;
 using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
 using bounds_atom = caf::atom_constant<caf::atom("bounds")>;
+using changed_atom = caf::atom_constant<caf::atom("changed")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using ensure_atom = caf::atom_constant<caf::atom("ensure")>;
 using groups_atom = caf::atom_constant<caf::atom("groups")>;
@@ -124,6 +125,9 @@ using group_actor = caf::typed_actor<
   caf::replies_to<unsubscribe_atom, bounds_subscriber>::with<ok_atom>,
   // Stops taking requests, answers everything queued, then exits.
   caf::replies_to<shutdown_atom>::with<ok_atom>,
+  // The group's rows changed in the store (another node wrote): recompute
+  // the bounds soon. Sent by the supervisor on a store notification.
+  caf::reacts_to<changed_atom>,
   // Periodic refresh (sent by the group to itself).
   caf::reacts_to<tick_atom>>;
 
@@ -139,6 +143,10 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<bootstrap_atom>::with<std::vector<std::string>>,
   // Drains and stops every group, then exits.
   caf::replies_to<shutdown_atom>::with<ok_atom>,
+  // The rows of the group with this canonical name changed in the store
+  // (another node wrote): a running group recomputes its bounds; ignored
+  // for a group not running here.
+  caf::reacts_to<changed_atom, std::string>,
   // Restarts a crashed group (sent by the supervisor to itself).
   caf::reacts_to<restart_atom, std::string>,
   // A group's current subscribers, kept to re-attach them after a crash.

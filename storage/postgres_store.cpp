@@ -427,6 +427,19 @@ struct postgres_store::impl {
   // Null while disconnected; run() reconnects.
   std::unique_ptr<pqxx::connection> conn;
 
+  // The server process of `conn`, kept: a broken connection forgets it.
+  int backend_pid = 0;
+
+  ~impl() {
+    disconnect();
+  }
+
+  void disconnect() {
+    if (conn && opts.own_backends)
+      opts.own_backends->remove(backend_pid);
+    conn.reset();
+  }
+
   std::string scrub(std::string text) const {
     text = trimmed(std::move(text));
     if (password.empty())
@@ -451,6 +464,9 @@ struct postgres_store::impl {
       for (const auto& [name, sql] : statements())
         c->prepare(name, qualify(sql, quoted_schema));
       conn = std::move(c);
+      backend_pid = conn->backendpid();
+      if (opts.own_backends)
+        opts.own_backends->add(backend_pid);
       return {};
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
@@ -478,7 +494,7 @@ struct postgres_store::impl {
                           context + ": rolled back " + std::to_string(attempt)
                             + " times: " + scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
-        conn.reset();
+        disconnect();
         return make_error(ec::store_unavailable,
                           context + ": lost the connection (" + target
                             + ") during commit, the outcome is unknown: "
@@ -486,7 +502,7 @@ struct postgres_store::impl {
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
-        conn.reset();
+        disconnect();
         if (attempt < max_attempts)
           continue;
         return make_error(ec::store_unavailable,

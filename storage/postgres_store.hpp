@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/backend_pids.hpp"
 #include "storage/store.hpp"
 
 namespace checkpoint {
@@ -15,6 +16,10 @@ struct postgres_options {
 
   /// The staging schema that holds the tables.
   std::string schema = "_replicator";
+
+  /// If set, every open connection of the store is recorded here, so that
+  /// the node's listener can skip the notifications of its own writes.
+  std::shared_ptr<backend_pids> own_backends = nullptr;
 };
 
 /// The production store on PostgreSQL (libpqxx). One instance owns one

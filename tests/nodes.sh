@@ -170,7 +170,67 @@ grep -qF "lost node" "$work/watch.err" ||
   fail "watch wrote '$(cat "$work/watch.err")'"
 exec {watch_out}<&-
 
+echo "== two postgres nodes: boot groups, wake-up by notification"
+# The periodic refresh is an hour away: only a notification can carry a
+# write through one node to the other's watch.
+cat >"$work/boot.ini" <<'EOF'
+[checkpoint]
+store = "postgres"
+refresh-interval = 1h
+groups = ["orders", "payments"]
+
+[checkpoint.partitions]
+orders = ["p1", "p2"]
+EOF
+two=(--config-file="$work/boot.ini" --checkpoint.postgres.dsn="$dsn"
+     --checkpoint.postgres.schema="$schema" --checkpoint.node.port=0)
+if start_node "${two[@]}"; then
+  a_pid=$node_pid a_port=$node_port a_out=$node_out
+  if start_node "${two[@]}"; then
+    a=("$ctl" --node "127.0.0.1:$a_port")
+    b=("$ctl" --node "127.0.0.1:$node_port")
+    expect 0 $'orders\npayments' "" -- "${a[@]}" groups
+    rm -f "$work/watch.out" && mkfifo "$work/watch.out"
+    timeout 20 "${a[@]}" watch orders --count 3 >"$work/watch.out" \
+      2>"$work/watch.err" &
+    watch_pid=$!
+    exec {watch_out}<"$work/watch.out"
+    read -r -t 15 -u "$watch_out" line ||
+      fail "watch printed nothing: $(cat "$work/watch.err")"
+    [[ $line == "[ 1.0000000001 -> 1.0000000002 )" ]] ||
+      fail "watch of a boot group began with '$line'"
+    # p2 was ensured at boot: advancing p1 alone moves nothing.
+    expect 0 "" "" -- "${b[@]}" advance orders p1 5
+    expect 0 "" "" -- "${b[@]}" advance orders p2 7
+    read -r -t 15 -u "$watch_out" line ||
+      fail "watch on A missed advances through B"
+    [[ $line == "[ 1.0000000001 -> 5.0000000001 )" ]] ||
+      fail "watch on A saw '$line' after advances through B"
+    expect 0 "" "" -- "${b[@]}" commit orders 0 6
+    read -r -t 15 -u "$watch_out" line ||
+      fail "watch on A missed a commit through B"
+    [[ $line == "[ 5.0000000000 -> 5.0000000001 )" ]] ||
+      fail "watch on A saw '$line' after a commit through B"
+    wait "$watch_pid" || fail "watch exited $?"
+    exec {watch_out}<&-
+    stop_node
+  fi
+  node_pid=$a_pid node_out=$a_out
+  stop_node
+fi
+
 echo "== bad options"
+printf '[checkpoint]\ngroups = ["a"]\n[checkpoint.partitions]\nb = ["p"]\n' \
+  >"$work/stray.ini"
+printf '[checkpoint]\ngroups = ["a"]\n[checkpoint.partitions]\na = "p"\n' \
+  >"$work/scalar.ini"
+expect 2 "" "checkpoint.partitions.b: not a group of checkpoint.groups" -- \
+  "$daemon" --config-file="$work/stray.ini"
+expect 2 "" "checkpoint.partitions.a: expected a list of partition names" -- \
+  "$daemon" --config-file="$work/scalar.ini"
+expect 1 "" "checkpoint.groups: group '': " -- \
+  "$daemon" --checkpoint.sqlite.path="$work/boot.db" \
+  --checkpoint.node.port=0 '--checkpoint.groups=[""]'
 printf '[checkpoint.node]\nport = "abc"\n' >"$work/port.ini"
 printf '[checkpoint]\nworker = 3\n' >"$work/typo.ini"
 printf '[checkpoint]\nrefresh-interval = 0s\n' >"$work/refresh.ini"

@@ -1,0 +1,72 @@
+// Reaches a running checkpointd over CAF's network layer, as any program
+// with the component's message types registered can. Usage:
+//
+//   remote_client [--node HOST:PORT] [--group NAME]
+//
+// Starts the group (default `orders`) on the node, subscribes an actor of
+// this process, sends Ensure, Advance and Commit, and prints each bounds
+// change as it arrives over the network, e.g.
+//
+//   orders: [ 0.0000000000 -> 0.0000000001 )
+//   ...
+//   orders: [ 5.0000000000 -> 5.0000000001 )
+
+#include <cstdint>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "examples/example.hpp"
+#include "messages/register.hpp"
+
+using namespace checkpoint;
+
+int main(int argc, char** argv) {
+  CLI::App app{"Drives a group of a running checkpointd"};
+  std::string node = "127.0.0.1:7710";
+  std::string group_name = "orders";
+  app.add_option("--node", node, "the checkpointd node, HOST:PORT");
+  app.add_option("--group", group_name, "the group to drive");
+  CLI11_PARSE(app, argc, argv);
+  auto colon = node.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "--node: expected HOST:PORT, got " << node << std::endl;
+    return 2;
+  }
+  auto host = node.substr(0, colon);
+  auto port = static_cast<uint16_t>(std::stoul(node.substr(colon + 1)));
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  // Without them, messages would arrive empty (see register_message_types).
+  register_message_types(cfg);
+  caf::actor_system sys{cfg};
+  auto sup = sys.middleman().remote_actor<supervisor_actor>(host, port);
+  if (!sup) {
+    std::cerr << "cannot reach " << node << ": " << describe(sup.error())
+              << std::endl;
+    return 3;
+  }
+  // Lives in this process; the node sends it the bounds over the network.
+  auto printer = sys.spawn(example::printer);
+  caf::scoped_actor self{sys};
+  auto ok = false;
+  self
+    ->request(*sup, std::chrono::seconds(5), start_atom::value,
+              table_group{group_name, {}, {}}, group_options{})
+    .receive(
+      [&](const group_actor& group) {
+        ok = example::drive(self, group, printer);
+      },
+      [](const caf::error& err) {
+        std::cerr << "error: " << describe(err) << std::endl;
+      });
+  self->send_exit(printer, caf::exit_reason::user_shutdown);
+  return ok ? 0 : 1;
+}
