@@ -258,6 +258,7 @@ group_status make_status(self_ptr self, std::vector<partition_status> parts) {
   if (st.bounds)
     result.bounds = *st.bounds;
   result.lookahead = st.cfg.lookahead;
+  result.subscribers = st.subscribers.size();
   auto least = std::min_element(parts.begin(), parts.end(),
                                 [](const auto& x, const auto& y) {
                                   return x.head < y.head;

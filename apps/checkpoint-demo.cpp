@@ -36,11 +36,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "apps/node_client.hpp"
 #include "messages/actors.hpp"
 #include "messages/error.hpp"
 #include "messages/hlc.hpp"
 #include "messages/names.hpp"
-#include "messages/register.hpp"
 
 namespace checkpoint {
 namespace {
@@ -68,8 +68,7 @@ constexpr auto apply_time = 700ms;
 struct command_line {
   /// The node as given, `HOST:PORT`, and its parts.
   std::string node = "127.0.0.1:7710";
-  std::string host;
-  uint16_t port = 0;
+  node_address address;
 
   /// The demo's table group (canonical).
   std::string group = "demo";
@@ -116,19 +115,10 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     std::cerr << "checkpoint-demo: " << what << std::endl;
     return exit_usage;
   };
-  auto colon = cl.node.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return usage("--node: expected HOST:PORT, got " + cl.node);
-  cl.host = cl.node.substr(0, colon);
-  auto port_text = cl.node.substr(colon + 1);
-  auto port = port_text.empty() || port_text.size() > 5
-                  || port_text.find_first_not_of("0123456789")
-                       != std::string::npos
-                ? 0ul
-                : std::stoul(port_text);
-  if (port == 0 || port > 65535)
-    return usage("--node: expected a port in 1..65535, got " + port_text);
-  cl.port = static_cast<uint16_t>(port);
+  auto addr = parse_node_address(cl.node, "--node");
+  if (!addr)
+    return usage(describe(addr.error()));
+  cl.address = std::move(*addr);
   auto group = canonical_name(cl.group, "group");
   if (!group)
     return usage(describe(group.error()));
@@ -437,34 +427,6 @@ int64_t ms_of(caf::timespan d) {
 
 // -- the demo -----------------------------------------------------------------
 
-/// Connects to the node's supervisor, or reports why not.
-caf::optional<supervisor_actor> connect(caf::scoped_actor& self,
-                                        caf::actor_system& sys,
-                                        const command_line& cl) {
-  // remote_actor() waits forever for a peer that accepts but never answers
-  // the handshake; asking the middleman directly bounds the wait.
-  supervisor_actor sup;
-  self
-    ->request(sys.middleman().actor_handle(), cl.timeout,
-              caf::connect_atom::value, cl.host, cl.port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>& ifs) {
-        if (ptr && sys.assignable<supervisor_actor>(ifs))
-          sup = caf::actor_cast<supervisor_actor>(std::move(ptr));
-        else
-          std::cerr << "checkpoint-demo: no checkpoint supervisor at "
-                    << cl.node << std::endl;
-      },
-      [&](const caf::error& err) {
-        std::cerr << "checkpoint-demo: cannot reach node " << cl.node << ": "
-                  << describe(err) << std::endl;
-      });
-  if (!sup)
-    return caf::none;
-  return sup;
-}
-
 /// Waits until `deadline`, a signal or the loss of `sup`; returns the exit
 /// status.
 int wait_until(caf::scoped_actor& self, const supervisor_actor& sup,
@@ -508,9 +470,12 @@ caf::optional<hlc_range> bounds_of(caf::scoped_actor& self,
 /// Runs the demo against the node; returns the exit status.
 int run(caf::actor_system& sys, const command_line& cl) {
   caf::scoped_actor self{sys};
-  auto sup = connect(self, sys, cl);
-  if (!sup)
+  auto sup = connect_supervisor(self, cl.address, cl.timeout);
+  if (!sup) {
+    std::cerr << "checkpoint-demo: cannot reach node " << cl.node << ": "
+              << describe(sup.error()) << std::endl;
     return exit_unreachable;
+  }
   auto status = 0;
   auto on_error = [&](const caf::error& err) {
     std::cerr << "checkpoint-demo: " << describe(err) << std::endl;
@@ -586,14 +551,6 @@ int run(caf::actor_system& sys, const command_line& cl) {
   return status;
 }
 
-/// A CAF node with the component's message types; it reads no config file.
-struct demo_config : caf::actor_system_config {
-  demo_config() {
-    load<caf::io::middleman>();
-    register_message_types(*this);
-  }
-};
-
 } // namespace
 } // namespace checkpoint
 
@@ -609,7 +566,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  demo_config cfg;
+  client_config cfg;
   std::istringstream no_config_file;
   if (auto err = cfg.parse(std::vector<std::string>{}, no_config_file)) {
     std::cerr << "checkpoint-demo: " << describe(err) << std::endl;

@@ -26,11 +26,11 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "apps/node_client.hpp"
 #include "messages/actors.hpp"
 #include "messages/error.hpp"
 #include "messages/hlc.hpp"
 #include "messages/names.hpp"
-#include "messages/register.hpp"
 
 namespace checkpoint {
 namespace {
@@ -45,8 +45,7 @@ struct command_line {
   std::string node = "127.0.0.1:7710";
 
   /// The node's host and port, parsed from `node`.
-  std::string host;
-  uint16_t port = 0;
+  node_address address;
 
   /// Whether to print JSON.
   bool json = false;
@@ -95,6 +94,49 @@ std::string render(const command_line& cl, const std::string& group,
   return "{\"group\":" + json_string(group) + ",\"min\":"
          + json_string(to_string(bounds.min)) + ",\"max\":"
          + json_string(to_string(bounds.max)) + "}";
+}
+
+/// Prints where a group and its partitions stand: a header line and one
+/// line per partition, or one JSON object.
+void print_status(const command_line& cl, const group_status& st) {
+  auto maybe = [&](const caf::optional<std::string>& x) {
+    if (cl.json)
+      return x ? json_string(*x) : std::string{"null"};
+    return x ? *x : std::string{"-"};
+  };
+  auto first_unapplied = [](const partition_status& p) {
+    return p.first_unapplied ? caf::optional<std::string>{to_string(
+             *p.first_unapplied)}
+                             : caf::optional<std::string>{};
+  };
+  if (!cl.json) {
+    std::cout << "group " << st.group << "  bounds " << to_string(st.bounds)
+              << "  lookahead " << st.lookahead << "  subscribers "
+              << st.subscribers << "  holding back " << maybe(st.holding_back)
+              << '\n';
+    for (const auto& p : st.partitions)
+      std::cout << "  " << p.partition << "  head " << to_string(p.head)
+                << "  first unapplied " << maybe(first_unapplied(p))
+                << "  unapplied " << p.unapplied << '\n';
+    std::cout << std::flush;
+    return;
+  }
+  std::string out = "{\"group\":" + json_string(st.group)
+                    + ",\"min\":" + json_string(to_string(st.bounds.min))
+                    + ",\"max\":" + json_string(to_string(st.bounds.max))
+                    + ",\"lookahead\":" + std::to_string(st.lookahead)
+                    + ",\"subscribers\":" + std::to_string(st.subscribers)
+                    + ",\"holding_back\":" + maybe(st.holding_back)
+                    + ",\"partitions\":[";
+  for (const auto& p : st.partitions) {
+    if (out.back() != '[')
+      out += ',';
+    out += "{\"partition\":" + json_string(p.partition) + ",\"head\":"
+           + json_string(to_string(p.head)) + ",\"first_unapplied\":"
+           + maybe(first_unapplied(p))
+           + ",\"unapplied\":" + std::to_string(p.unapplied) + "}";
+  }
+  std::cout << out << "]}" << std::endl;
 }
 
 /// Prints names one per line, or as one JSON array.
@@ -155,6 +197,9 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   app.add_subcommand("refresh", "recompute from the store now, print bounds")
     ->add_option("GROUP", cl.group)
     ->required();
+  app.add_subcommand("status", "print the group and each partition")
+    ->add_option("GROUP", cl.group)
+    ->required();
   app.add_subcommand("scan", "groups with unapplied checkpoints");
   app.add_subcommand("groups", "groups running on the node");
   auto watch = app.add_subcommand("watch", "print each bounds change");
@@ -175,19 +220,10 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     std::cerr << "checkpointctl: " << what << std::endl;
     return exit_usage;
   };
-  auto colon = cl.node.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return usage("--node: expected HOST:PORT, got " + cl.node);
-  cl.host = cl.node.substr(0, colon);
-  auto port_text = cl.node.substr(colon + 1);
-  auto port = port_text.empty() || port_text.size() > 5
-                  || port_text.find_first_not_of("0123456789")
-                       != std::string::npos
-                ? 0ul
-                : std::stoul(port_text);
-  if (port == 0 || port > 65535)
-    return usage("--node: expected a port in 1..65535, got " + port_text);
-  cl.port = static_cast<uint16_t>(port);
+  auto addr = parse_node_address(cl.node, "--node");
+  if (!addr)
+    return usage(describe(addr.error()));
+  cl.address = std::move(*addr);
   if (cl.command != "scan" && cl.command != "groups") {
     auto name = canonical_name(cl.group, "group");
     if (!name)
@@ -255,29 +291,13 @@ int run(caf::actor_system& sys, const command_line& cl) {
   caf::scoped_actor self{sys};
   auto status = 0;
   auto on_error = [&](const caf::error& err) { status = report(err); };
-  // remote_actor() waits forever for a peer that accepts but never answers
-  // the handshake; asking the middleman directly bounds the wait.
-  supervisor_actor sup;
-  self
-    ->request(sys.middleman().actor_handle(), cl.timeout,
-              caf::connect_atom::value, cl.host, cl.port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>& ifs) {
-        if (ptr && sys.assignable<supervisor_actor>(ifs))
-          sup = caf::actor_cast<supervisor_actor>(std::move(ptr));
-      },
-      [&](const caf::error& err) {
-        std::cerr << "checkpointctl: cannot reach node " << cl.node << ": "
-                  << describe(err) << std::endl;
-        status = exit_unreachable;
-      });
-  if (!sup) {
-    if (status == 0)
-      std::cerr << "checkpointctl: no checkpoint supervisor at " << cl.node
-                << std::endl;
+  auto connected = connect_supervisor(self, cl.address, cl.timeout);
+  if (!connected) {
+    std::cerr << "checkpointctl: cannot reach node " << cl.node << ": "
+              << describe(connected.error()) << std::endl;
     return exit_unreachable;
   }
+  auto sup = std::move(*connected);
   // From here on, any error ends the command with its meaning.
   if (cl.command == "scan" || cl.command == "groups") {
     auto print = [&](const std::vector<std::string>& names) {
@@ -316,19 +336,14 @@ int run(caf::actor_system& sys, const command_line& cl) {
   else if (cl.command == "refresh")
     self->request(group, cl.timeout, refresh_atom::value)
       .receive(print_bounds, on_error);
+  else if (cl.command == "status")
+    self->request(group, cl.timeout, status_atom::value)
+      .receive([&](const group_status& st) { print_status(cl, st); },
+               on_error);
   else
     watch(self, sys, cl, sup, group, status);
   return status;
 }
-
-/// A CAF node with the component's message types; it reads no config file
-/// and no arguments.
-struct ctl_config : caf::actor_system_config {
-  ctl_config() {
-    load<caf::io::middleman>();
-    register_message_types(*this);
-  }
-};
 
 } // namespace
 } // namespace checkpoint
@@ -338,7 +353,7 @@ int main(int argc, char** argv) {
   command_line cl;
   if (auto done = parse(argc, argv, cl))
     return *done;
-  ctl_config cfg;
+  client_config cfg;
   std::istringstream no_config_file;
   if (auto err = cfg.parse(std::vector<std::string>{}, no_config_file)) {
     std::cerr << "checkpointctl: " << describe(err) << std::endl;

@@ -84,6 +84,9 @@ struct group_status {
   /// The group's lookahead limit (0: none).
   int32_t lookahead = 0;
 
+  /// How many actors are subscribed to the group's bounds.
+  uint64_t subscribers = 0;
+
   /// Every partition, ordered by name.
   std::vector<partition_status> partitions;
 
@@ -95,7 +98,7 @@ struct group_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_status& x) {
   return f(caf::meta::type_name("checkpoint.group_status"), x.group, x.bounds,
-           x.lookahead, x.partitions, x.holding_back);
+           x.lookahead, x.subscribers, x.partitions, x.holding_back);
 }
 
 // -- actor interfaces ---------------------------------------------------------

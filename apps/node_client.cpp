@@ -1,0 +1,59 @@
+#include "apps/node_client.hpp"
+
+#include <set>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/node_id.hpp>
+
+#include "messages/error.hpp"
+#include "messages/register.hpp"
+
+namespace checkpoint {
+
+caf::expected<node_address> parse_node_address(const std::string& text,
+                                               const std::string& option) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return make_error(ec::bad_input,
+                      option + ": expected HOST:PORT, got " + text);
+  auto port_text = text.substr(colon + 1);
+  auto digits = !port_text.empty() && port_text.size() <= 5
+                && port_text.find_first_not_of("0123456789")
+                     == std::string::npos;
+  auto port = digits ? std::stoul(port_text) : 0ul;
+  if (port == 0 || port > 65535)
+    return make_error(ec::bad_input, option
+                                       + ": expected a port in 1..65535, got "
+                                       + port_text);
+  return node_address{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+client_config::client_config() {
+  load<caf::io::middleman>();
+  register_message_types(*this);
+}
+
+caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
+                                                   const node_address& addr,
+                                                   caf::timespan timeout) {
+  auto& sys = self->home_system();
+  caf::expected<supervisor_actor> result = caf::sec::request_timeout;
+  self
+    ->request(sys.middleman().actor_handle(), timeout,
+              caf::connect_atom::value, addr.host, addr.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          const std::set<std::string>& ifs) {
+        if (ptr && sys.assignable<supervisor_actor>(ifs))
+          result = caf::actor_cast<supervisor_actor>(std::move(ptr));
+        else
+          result = caf::make_error(
+            caf::sec::unexpected_actor_messaging_interface,
+            "no checkpoint supervisor is published there");
+      },
+      [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+} // namespace checkpoint

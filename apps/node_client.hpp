@@ -1,0 +1,43 @@
+#pragma once
+
+// What every client program of a checkpointd node needs: its address from
+// `HOST:PORT`, a CAF config with the component's types, and a connection to
+// the node's supervisor that cannot hang.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "messages/actors.hpp"
+
+namespace checkpoint {
+
+/// Where a node listens.
+struct node_address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+/// Parses `HOST:PORT` (port 1..65535); the error (`ec::bad_input`) names
+/// `option` and says what is wrong.
+caf::expected<node_address> parse_node_address(const std::string& text,
+                                               const std::string& option);
+
+/// A client node: CAF's network layer and the component's message types; it
+/// reads no config file.
+struct client_config : caf::actor_system_config {
+  client_config();
+};
+
+/// Connects to the supervisor that `addr` publishes, waiting at most
+/// `timeout`: `remote_actor()` would wait forever for a peer that accepts
+/// but never answers the handshake.
+caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
+                                                   const node_address& addr,
+                                                   caf::timespan timeout);
+
+} // namespace checkpoint
