@@ -53,17 +53,7 @@ int main(int argc, char** argv) {
   auto sup = sys.spawn(supervisor_impl, supervisor_config{}, pool);
   auto printer = sys.spawn(example::printer);
   caf::scoped_actor self{sys};
-  auto ok = false;
-  self
-    ->request(sup, std::chrono::seconds(5), start_atom::value,
-              table_group{group_name, {}, {}}, group_options{})
-    .receive(
-      [&](const group_actor& group) {
-        ok = example::drive(self, group, printer);
-      },
-      [](const caf::error& err) {
-        std::cerr << "error: " << describe(err) << std::endl;
-      });
+  auto ok = example::start_and_drive(self, sup, group_name, printer);
   // Every actor must end before the actor system can: drain the groups,
   // then stop the workers and the printer.
   self->request(sup, std::chrono::seconds(10), shutdown_atom::value)

@@ -1,7 +1,8 @@
 #pragma once
 
-// What both example programs do once they hold a group's actor: subscribe an
-// actor of their own, write a few checkpoints and print every bounds change.
+// What both example programs do once they hold a supervisor: start a group,
+// subscribe an actor of their own, write a few checkpoints and print every
+// bounds change.
 
 #include <chrono>
 #include <iostream>
@@ -59,6 +60,24 @@ inline bool drive(caf::scoped_actor& self, const group_actor& group,
     self->request(printer, timeout, ok_atom::value)
       .receive([](ok_atom) {}, on_error);
   call(unsubscribe_atom::value, subscriber);
+  return ok;
+}
+
+/// Starts the group `name` through `sup`, then drives it (see `drive`).
+/// Returns false after printing the first error.
+inline bool start_and_drive(caf::scoped_actor& self,
+                            const supervisor_actor& sup,
+                            const std::string& name,
+                            const caf::actor& printer) {
+  auto ok = false;
+  self
+    ->request(sup, std::chrono::seconds(5), start_atom::value,
+              table_group{name, {}, {}}, group_options{})
+    .receive(
+      [&](const group_actor& group) { ok = drive(self, group, printer); },
+      [](const caf::error& err) {
+        std::cerr << "error: " << describe(err) << std::endl;
+      });
   return ok;
 }
 

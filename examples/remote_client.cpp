@@ -56,17 +56,7 @@ int main(int argc, char** argv) {
   // Lives in this process; the node sends it the bounds over the network.
   auto printer = sys.spawn(example::printer);
   caf::scoped_actor self{sys};
-  auto ok = false;
-  self
-    ->request(*sup, std::chrono::seconds(5), start_atom::value,
-              table_group{group_name, {}, {}}, group_options{})
-    .receive(
-      [&](const group_actor& group) {
-        ok = example::drive(self, group, printer);
-      },
-      [](const caf::error& err) {
-        std::cerr << "error: " << describe(err) << std::endl;
-      });
+  auto ok = example::start_and_drive(self, *sup, group_name, printer);
   self->send_exit(printer, caf::exit_reason::user_shutdown);
   return ok ? 0 : 1;
 }

@@ -12,37 +12,16 @@ demo=$1
 daemon=$2
 ctl=$3
 configs=$4
-work=$(mktemp -d)
-failures=0
-node_pid=
-
-cleanup() {
-  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+source "${BASH_SOURCE%/*}/lib.sh"
 
 # The wall clock a minute before the demo, in nanoseconds: the demo's
 # changefeed sends wall-clock times at most seconds behind, Ensure only 1.
 started=$(($(date +%s%N) - 60000000000))
 
-mkfifo "$work/node.out"
-"$daemon" --config-file="$configs/local.ini" \
+start_node --config-file="$configs/local.ini" \
   --checkpoint.sqlite.path="$work/checkpoints.db" \
-  --checkpoint.node.port=0 >"$work/node.out" 2>"$work/node.err" &
-node_pid=$!
-exec {node_out}<"$work/node.out"
-if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
-then
-  echo "FAIL: checkpointd did not start: $(cat "$work/node.err")" >&2
-  exit 1
-fi
-node="127.0.0.1:${line##*:}"
+  --checkpoint.node.port=0 || finish
+node="127.0.0.1:$node_port"
 
 echo "== the demo for 4 seconds"
 timeout 30 "$demo" --node "$node" --seconds 4 >"$work/demo.out" \
@@ -80,12 +59,7 @@ timeout 30 "$demo" --node "$node" --seconds 60 >"$work/int.out" \
   2>"$work/int.err" &
 demo_pid=$!
 sleep 2
-kill -INT "$demo_pid"
-for ((i = 0; i < 100; i++)); do
-  kill -0 "$demo_pid" 2>/dev/null || break
-  sleep 0.1
-done
-wait "$demo_pid"
+stop "$demo_pid" INT 10
 status=$?
 [[ $status == 0 ]] || fail "the demo exited $status on SIGINT"
 grep -qx "interrupted" "$work/int.out" ||
@@ -99,19 +73,5 @@ status=$?
 grep -qF "cannot reach node 127.0.0.1:1" "$work/bad.err" ||
   fail "the demo wrote '$(cat "$work/bad.err")'"
 
-kill -TERM "$node_pid"
-for ((i = 0; i < 150; i++)); do
-  kill -0 "$node_pid" 2>/dev/null || break
-  sleep 0.1
-done
-wait "$node_pid"
-status=$?
-node_pid=
-[[ $status == 0 ]] || fail "checkpointd exited $status after SIGTERM"
-exec {node_out}<&-
-
-if ((failures > 0)); then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "all passed"
+stop_node
+finish

@@ -9,20 +9,7 @@ set -uo pipefail
 embedded=$1
 remote_client=$2
 daemon=$3
-work=$(mktemp -d)
-node_pid=
-failures=0
-
-cleanup() {
-  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+source "${BASH_SOURCE%/*}/lib.sh"
 
 # The bounds after each step of examples/example.hpp: the empty group, the
 # ensured partitions, p2's advance (p1's alone moves nothing), the commit.
@@ -40,31 +27,17 @@ status=$?
 [[ $out == "$(expected orders)" ]] || fail "embedded printed '$out'"
 
 echo "== remote_client"
-mkfifo "$work/node.out"
-"$daemon" --checkpoint.sqlite.path="$work/node.db" --checkpoint.node.port=0 \
-  >"$work/node.out" 2>"$work/node.err" &
-node_pid=$!
-exec {node_out}<"$work/node.out"
-if read -r -t 15 -u "$node_out" line && [[ $line == "listening on "* ]]; then
-  out=$(timeout 20 "$remote_client" --node "${line#listening on }" \
+if start_node --checkpoint.sqlite.path="$work/node.db" \
+  --checkpoint.node.port=0; then
+  out=$(timeout 20 "$remote_client" --node "127.0.0.1:$node_port" \
     --group Payments 2>"$work/err")
   status=$?
   [[ $status == 0 ]] || fail "remote_client exited $status: $(cat "$work/err")"
   [[ $out == "$(expected payments)" ]] || fail "remote_client printed '$out'"
-  kill -TERM "$node_pid"
-  timeout 15 tail --pid="$node_pid" -f /dev/null ||
-    fail "checkpointd did not stop"
-  wait "$node_pid" || fail "checkpointd exited $? after SIGTERM"
-  node_pid=
-else
-  fail "checkpointd did not start: $(cat "$work/node.err")"
+  stop_node
 fi
 out=$(timeout 20 "$remote_client" --node 127.0.0.1:1 2>"$work/err")
 status=$?
 [[ $status == 3 ]] || fail "remote_client to a closed port exited $status"
 
-if ((failures > 0)); then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "all passed"
+finish

@@ -15,50 +15,21 @@ ctl=$2
 configs=$3
 dsn=${CHECKPOINT_TEST_PG_DSN:?set CHECKPOINT_TEST_PG_DSN}
 db="metrics_test_$$"
-work=$(mktemp -d)
-failures=0
-node_pid=
-node_port=
 http=
+source "${BASH_SOURCE%/*}/lib.sh"
 
-cleanup() {
-  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
+cleanup_more() {
   psql -q "$dsn" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
     >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
 }
 
-# start_node ARGS...: starts checkpointd (whose ARGS set the metrics port)
-# and waits for its `listening on` line; sets node_pid, node_port, http.
-start_node() {
-  rm -f "$work/node.out" && mkfifo "$work/node.out"
-  "$daemon" "$@" >"$work/node.out" 2>"$work/node.err" &
-  node_pid=$!
-  exec {node_out}<"$work/node.out"
-  local line
-  if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
-  then
-    fail "checkpointd $* did not start: $(cat "$work/node.err")"
-    return 1
-  fi
-  node_port=${line##*:}
+# start_http_node ARGS...: start_node, with ARGS that set the metrics port;
+# also sets http, the metrics address.
+start_http_node() {
+  start_node "$@" || return 1
   # Printed before the node is published, so it is there by now.
   http=$(sed -n 's/^checkpointd: metrics on //p' "$work/node.err")
   [[ -n $http ]] || fail "no metrics address in: $(cat "$work/node.err")"
-}
-
-stop_node() {
-  kill -TERM "$node_pid"
-  timeout 15 tail --pid="$node_pid" -f /dev/null
-  wait "$node_pid" || fail "checkpointd exited $? after SIGTERM"
-  exec {node_out}<&-
-  node_pid=
 }
 
 # has TEXT LINE...: checks that every LINE is a whole line of TEXT.
@@ -88,7 +59,7 @@ ctl_ok() {
 echo "== sqlite: metrics after checkpointctl commands"
 cd "$work" || exit 1
 free=(--checkpoint.node.port=0 --checkpoint.metrics.port=0)
-start_node --config-file="$configs/local.ini" "${free[@]}" \
+start_http_node --config-file="$configs/local.ini" "${free[@]}" \
   --checkpoint.log-level=info
 ctl_ok ensure g p1 p2
 ctl_ok advance g p1 5
@@ -125,7 +96,7 @@ psql -q "$dsn" -c "CREATE DATABASE \"$db\"" >/dev/null ||
   fail "cannot create database $db"
 # trust authentication ignores the password; it must not reach the logs.
 pg_dsn="$(sed "s/dbname=[^ ]*/dbname=$db/" <<<"$dsn") password=s3cret"
-start_node --config-file="$configs/postgres.ini" "${free[@]}" \
+start_http_node --config-file="$configs/postgres.ini" "${free[@]}" \
   --checkpoint.postgres.dsn="$pg_dsn" --checkpoint.log-level=debug
 ctl_ok advance h p 9
 healthz 200
@@ -140,19 +111,10 @@ grep -qF 'level=error msg="store unavailable"' "$work/node.err" ||
 ! grep -qF 's3cret' "$work/node.err" || fail "the password was logged"
 
 echo "== options"
-expect_exit() {
-  local want=$1 part=$2
-  shift 2
-  timeout 20 "$daemon" "$@" >/dev/null 2>"$work/stderr"
-  local status=$?
-  [[ $status == "$want" ]] || fail "checkpointd $* exited $status, not $want"
-  grep -qF -- "$part" "$work/stderr" ||
-    fail "checkpointd $* wrote '$(cat "$work/stderr")', without '$part'"
-}
-expect_exit 2 "checkpoint.metrics.port: expected -1 (none), 0 (any)" \
-  --checkpoint.metrics.port=-2
-expect_exit 2 "checkpoint.log-level: expected trace" \
-  --checkpoint.log-level=loud
+expect 2 "" "checkpoint.metrics.port: expected -1 (none), 0 (any)" -- \
+  "$daemon" --checkpoint.metrics.port=-2
+expect 2 "" "checkpoint.log-level: expected trace" -- \
+  "$daemon" --checkpoint.log-level=loud
 # The same options from a config file's dotted sections.
 cat >"$work/metrics.ini" <<'INI'
 [checkpoint]
@@ -164,19 +126,16 @@ port = 0
 [checkpoint.metrics]
 port = 0
 INI
-start_node --config-file="$work/metrics.ini"
+start_http_node --config-file="$work/metrics.ini"
 [[ $node_port != 7710 && -f $work/from-file.db ]] ||
   fail "[checkpoint.node] or [checkpoint.sqlite] ignored: port $node_port"
 healthz 200
 ! grep -q 'level=info' "$work/node.err" || fail "log-level = warn ignored"
 # A busy metrics port: that node's HTTP endpoint.
-expect_exit 1 "checkpoint.metrics.port: bad_input: cannot listen on $http" \
-  --config-file="$configs/local.ini" --checkpoint.sqlite.path=other.db \
-  --checkpoint.node.port=0 --checkpoint.metrics.port="${http##*:}"
+expect 1 "" "checkpoint.metrics.port: bad_input: cannot listen on $http" \
+  -- "$daemon" --config-file="$configs/local.ini" \
+  --checkpoint.sqlite.path=other.db --checkpoint.node.port=0 \
+  --checkpoint.metrics.port="${http##*:}"
 stop_node
 
-if ((failures > 0)); then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "all passed"
+finish

@@ -14,72 +14,11 @@ ctl=$2
 configs=$3
 dsn=${CHECKPOINT_TEST_PG_DSN:?set CHECKPOINT_TEST_PG_DSN}
 schema="nodes_test_$$"
-work=$(mktemp -d)
-failures=0
-node_pid=
-node_port=
+source "${BASH_SOURCE%/*}/lib.sh"
 
-cleanup() {
-  [[ -n $node_pid ]] && kill -KILL "$node_pid" 2>/dev/null
+cleanup_more() {
   psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
     >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect STATUS STDOUT STDERR_PART -- COMMAND...: runs COMMAND (bounded) and
-# checks its exit status, its whole stdout and a part of its stderr.
-expect() {
-  local want_status=$1 want_out=$2 want_err=$3
-  shift 4
-  local out status
-  out=$(timeout 20 "$@" 2>"$work/stderr")
-  status=$?
-  [[ $status == "$want_status" ]] ||
-    fail "$* exited $status, not $want_status: $(cat "$work/stderr")"
-  [[ $out == "$want_out" ]] || fail "$* printed '$out', not '$want_out'"
-  if [[ -z $want_err ]]; then
-    [[ ! -s $work/stderr ]] || fail "$* wrote '$(cat "$work/stderr")'"
-  else
-    grep -qF -- "$want_err" "$work/stderr" ||
-      fail "$* wrote '$(cat "$work/stderr")', without '$want_err'"
-  fi
-}
-
-# start_node ARGS...: starts checkpointd and waits for its `listening on`
-# line; sets node_pid and node_port.
-start_node() {
-  rm -f "$work/node.out" && mkfifo "$work/node.out"
-  "$daemon" "$@" >"$work/node.out" 2>"$work/node.err" &
-  node_pid=$!
-  exec {node_out}<"$work/node.out"
-  local line
-  if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
-  then
-    fail "checkpointd $* did not start: $(cat "$work/node.err")"
-    return 1
-  fi
-  node_port=${line##*:}
-}
-
-# stop_node: SIGTERM, then expects exit 0 within 15 s.
-stop_node() {
-  kill -TERM "$node_pid"
-  local i
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$node_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  wait "$node_pid"
-  local status=$?
-  [[ $status == 0 ]] || fail "checkpointd exited $status after SIGTERM"
-  exec {node_out}<&-
-  node_pid=
 }
 
 # exercise: every checkpointctl command against the running node.
@@ -115,11 +54,8 @@ exercise() {
   expect 2 "" "--node" -- "$ctl" --node nowhere groups
   expect 2 "" "--lookahead" -- "${c[@]}" --lookahead -1 bounds g
   # watch: the initial bounds, then a change made by another process.
-  rm -f "$work/watch.out" && mkfifo "$work/watch.out"
-  timeout 20 "${c[@]}" watch g --count 2 >"$work/watch.out" \
-    2>"$work/watch.err" &
-  local watch_pid=$! first second
-  exec {watch_out}<"$work/watch.out"
+  spawn_fifo watch timeout 20 "${c[@]}" watch g --count 2
+  local watch_pid=$spawned_pid watch_out=$spawned_out first second
   read -r -t 15 -u "$watch_out" first ||
     fail "watch printed nothing: $(cat "$work/watch.err")"
   [[ $first == "[ 5.0000000000 -> 5.0000000001 )" ]] ||
@@ -156,11 +92,8 @@ pg=(--config-file="$configs/postgres.ini" --checkpoint.postgres.dsn="$dsn"
     --checkpoint.postgres.schema="$schema")
 start_node "${pg[@]}" --checkpoint.node.port=0 && exercise
 # A watch loses its group when the node shuts down: exit 3.
-rm -f "$work/watch.out" && mkfifo "$work/watch.out"
-timeout 20 "$ctl" --node "127.0.0.1:$node_port" watch g \
-  >"$work/watch.out" 2>"$work/watch.err" &
-watch_pid=$!
-exec {watch_out}<"$work/watch.out"
+spawn_fifo watch timeout 20 "$ctl" --node "127.0.0.1:$node_port" watch g
+watch_pid=$spawned_pid watch_out=$spawned_out
 read -r -t 15 -u "$watch_out" line || fail "watch printed nothing"
 stop_node
 wait "$watch_pid"
@@ -190,11 +123,8 @@ if start_node "${two[@]}"; then
     a=("$ctl" --node "127.0.0.1:$a_port")
     b=("$ctl" --node "127.0.0.1:$node_port")
     expect 0 $'orders\npayments' "" -- "${a[@]}" groups
-    rm -f "$work/watch.out" && mkfifo "$work/watch.out"
-    timeout 20 "${a[@]}" watch orders --count 3 >"$work/watch.out" \
-      2>"$work/watch.err" &
-    watch_pid=$!
-    exec {watch_out}<"$work/watch.out"
+    spawn_fifo watch timeout 20 "${a[@]}" watch orders --count 3
+    watch_pid=$spawned_pid watch_out=$spawned_out
     read -r -t 15 -u "$watch_out" line ||
       fail "watch printed nothing: $(cat "$work/watch.err")"
     [[ $line == "[ 1.0000000001 -> 1.0000000002 )" ]] ||
@@ -254,8 +184,4 @@ expect 1 "" "checkpoint.postgres.dsn: cannot open the store" -- \
   "$daemon" --checkpoint.store=postgres \
   --checkpoint.postgres.dsn="host=127.0.0.1 port=1 dbname=postgres"
 
-if ((failures > 0)); then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "all passed"
+finish
