@@ -45,6 +45,16 @@ void deliver_all(std::vector<caf::typed_response_promise<T>>& xs, const U& x) {
   xs.clear();
 }
 
+// Groups started together would otherwise refresh together forever, and
+// many idle groups would hit the store in bursts: every periodic tick comes
+// at a random point of [lo, hi]. One engine per thread: no state per group.
+caf::timespan random_delay(caf::timespan lo, caf::timespan hi) {
+  thread_local std::minstd_rand engine{std::random_device{}()};
+  std::uniform_int_distribution<caf::timespan::rep> dist{lo.count(),
+                                                         hi.count()};
+  return caf::timespan{dist(engine)};
+}
+
 void tell_parent(self_ptr self) {
   if (self->state.parent)
     self->send(self->state.parent, subscribe_atom::value, self->state.group,
@@ -288,14 +298,10 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
   for (auto& sub : subscribers)
     add_subscriber(self, sub);
   refresh(self);
-  // Groups started together would otherwise refresh together forever: the
-  // first tick comes at a random point of the first period.
-  if (st.refresh_period.count() > 0) {
-    std::uniform_int_distribution<caf::timespan::rep> jitter{
-      1, st.refresh_period.count()};
-    std::minstd_rand rng{std::random_device{}()};
-    self->delayed_send(self, caf::timespan{jitter(rng)}, tick_atom::value);
-  }
+  // The first tick comes at a random point of the first period.
+  if (st.refresh_period.count() > 0)
+    self->delayed_send(self, random_delay(caf::timespan{1}, st.refresh_period),
+                       tick_atom::value);
   return {
     [self](advance_atom, std::string& partition, hlc_time ts) {
       return enqueue(self, advance_op{std::move(partition), ts});
@@ -351,7 +357,10 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
       // Back off while idle; a change or a write resets the period.
       auto& st = self->state;
       refresh(self);
-      self->delayed_send(self, st.refresh_period, tick_atom::value);
+      self->delayed_send(self,
+                         random_delay(st.refresh_period * 3 / 4,
+                                      st.refresh_period * 5 / 4),
+                         tick_atom::value);
       st.refresh_period = std::min(st.refresh_period * 2,
                                    st.cfg.max_refresh_interval);
     },
