@@ -1,23 +1,12 @@
 #define CAF_SUITE group_actor
 
 #include "actor_fixture.hpp"
+#include "tests/collector.hpp"
 
 using namespace checkpoint;
 using namespace checkpoint::test;
 
 namespace {
-
-// A subscriber that keeps every update it receives.
-struct collector_state {
-  std::vector<bounds_update> updates;
-};
-
-bounds_subscriber::behavior_type
-collector(bounds_subscriber::stateful_pointer<collector_state> self) {
-  return {
-    [self](bounds_update& x) { self->state.updates.push_back(std::move(x)); },
-  };
-}
 
 struct fixture : actor_fixture {
   group_config cfg;
@@ -35,8 +24,7 @@ struct fixture : actor_fixture {
   }
 
   std::vector<bounds_update>& updates_of(const bounds_subscriber& sub) {
-    return deref<caf::stateful_actor<collector_state,
-                                     bounds_subscriber::base>>(sub)
+    return deref<collector_actor>(sub)
       .state.updates;
   }
 

@@ -14,8 +14,11 @@
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/collector.hpp"
 
 using namespace checkpoint;
+using checkpoint::test::collector;
+using checkpoint::test::collector_actor;
 
 namespace {
 
@@ -27,17 +30,6 @@ struct node_config : caf::actor_system_config {
 };
 
 using node_fixture = test_coordinator_fixture<node_config>;
-
-struct collector_state {
-  std::vector<bounds_update> updates;
-};
-
-bounds_subscriber::behavior_type
-collector(bounds_subscriber::stateful_pointer<collector_state> self) {
-  return {
-    [self](bounds_update& x) { self->state.updates.push_back(std::move(x)); },
-  };
-}
 
 hlc_time t(int64_t n) {
   return {n, static_cast<int32_t>(n)};
@@ -137,8 +129,7 @@ CAF_TEST(a remote subscriber gets changes and is removed when it goes away) {
   CAF_REQUIRE(g);
   auto sub = mars.sys.spawn(collector);
   CAF_CHECK(ask<ok_atom>(*g, subscribe_atom::value, sub));
-  auto& got = mars.deref<caf::stateful_actor<collector_state,
-                                             bounds_subscriber::base>>(sub)
+  auto& got = mars.deref<collector_actor>(sub)
                 .state.updates;
   CAF_REQUIRE_EQUAL(got.size(), 1u);
   CAF_CHECK_EQUAL(got[0].bounds, including(zero_time, zero_time));

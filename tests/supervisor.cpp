@@ -1,6 +1,7 @@
 #define CAF_SUITE supervisor
 
 #include "actor_fixture.hpp"
+#include "tests/collector.hpp"
 
 #include "actors/supervisor.hpp"
 
@@ -8,17 +9,6 @@ using namespace checkpoint;
 using namespace checkpoint::test;
 
 namespace {
-
-struct collector_state {
-  std::vector<bounds_update> updates;
-};
-
-bounds_subscriber::behavior_type
-collector(bounds_subscriber::stateful_pointer<collector_state> self) {
-  return {
-    [self](bounds_update& x) { self->state.updates.push_back(std::move(x)); },
-  };
-}
 
 struct fixture : actor_fixture {
   supervisor_actor sup = sys.spawn(supervisor_impl, supervisor_config{},
@@ -112,8 +102,7 @@ CAF_TEST(a crashed group restarts with its subscribers) {
   CAF_CHECK_NOT_EQUAL(*restarted, *g);
   CAF_CHECK_EQUAL(state().groups.at("g").handle, *restarted);
   // The subscriber was re-attached: it got the bounds again and gets changes.
-  auto& got = deref<caf::stateful_actor<collector_state,
-                                        bounds_subscriber::base>>(sub)
+  auto& got = deref<collector_actor>(sub)
                 .state.updates;
   CAF_CHECK(ask<ok_atom>(*restarted, advance_atom::value, "p", t(3)));
   CAF_REQUIRE(!got.empty());
