@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$(nproc)"
+# Our own parsers under libFuzzer, briefly (scripts/fuzz.sh 600 by hand).
+scripts/fuzz.sh 10
 cd build
 ctest --output-on-failure -j "$(nproc)"
