@@ -8,6 +8,7 @@
 // published before every check has passed.
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -44,6 +45,19 @@
 namespace checkpoint {
 namespace {
 
+/// Tells whether `host` names the loopback interface: `localhost`, an IPv4
+/// address in 127.0.0.0/8 or `::1`.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost")
+    return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1
+         && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 constexpr int exit_runtime = 1;
 constexpr int exit_usage = 2;
 
@@ -64,6 +78,9 @@ public:
 
   /// The port on which the supervisor is published; 0 picks a free one.
   uint16_t port = 7710;
+
+  /// Allows publishing on an address other than loopback, without TLS.
+  bool insecure = false;
 
   /// The port of the HTTP endpoint (/metrics, /healthz) on `host`; 0 picks
   /// a free one, -1 (the default) serves none.
@@ -111,7 +128,10 @@ public:
       .add(sqlite.path, "path", "database file");
     opt_group{custom_options_, "checkpoint.node"}
       .add(host, "host", "address on which the supervisor is published")
-      .add(port, "port", "port of the supervisor (0: pick a free one)");
+      .add(port, "port", "port of the supervisor (0: pick a free one)")
+      .add(insecure, "insecure",
+           "allow a host other than loopback (the plain node port is not "
+           "safe to expose)");
     opt_group{custom_options_, "checkpoint.metrics"}.add(
       metrics_port, "port",
       "port of /metrics and /healthz (0: pick a free one, -1: none)");
@@ -144,6 +164,13 @@ public:
       return "checkpoint.sqlite.path: must not be empty";
     if (host.empty())
       return "checkpoint.node.host: must not be empty";
+    if (!insecure && !is_loopback(host))
+      return "checkpoint.node.host: " + host
+             + " is not a loopback address, and the plain CAF node port is "
+               "not safe to expose (one crafted header makes the node "
+               "allocate gigabytes before any authentication); keep the "
+               "node on 127.0.0.1, or set checkpoint.node.insecure=true to "
+               "accept the risk";
     if (metrics_port < -1 || metrics_port > 65535)
       return "checkpoint.metrics.port: expected -1 (none), 0 (any) or a "
              "port, got "
@@ -376,6 +403,11 @@ int run(caf::actor_system& sys, const node_config& cfg,
     stop(self, sup, pool, stop_timeout);
     return exit_runtime;
   }
+  // Warned before the `listening on` line, which readers wait for.
+  if (!is_loopback(cfg.host))
+    spdlog::warn("msg=\"node port reachable beyond loopback without TLS\" "
+                 "address={}:{} option=checkpoint.node.insecure",
+                 logfmt(cfg.host), *port);
   std::cout << "listening on " << cfg.host << ':' << *port << std::endl;
   // The store's location only: a DSN may hold a password.
   spdlog::info("msg=listening address={}:{} store={} location={}",

@@ -180,6 +180,16 @@ expect 2 "" "--checkpoint.node.port=abc" -- \
   "$daemon" --checkpoint.node.port=abc
 expect 2 "" "checkpoint.workers: must be at least 1" -- \
   "$daemon" --checkpoint.workers=0
+# The plain node port stays on loopback unless the risk is accepted.
+expect 2 "" "checkpoint.node.host: 0.0.0.0 is not a loopback address" -- \
+  "$daemon" --checkpoint.node.host=0.0.0.0
+if start_node --checkpoint.sqlite.path="$work/insecure.db" \
+  --checkpoint.node.port=0 --checkpoint.node.host=0.0.0.0 \
+  --checkpoint.node.insecure; then
+  grep -qF "node port reachable beyond loopback without TLS" \
+    "$work/node.err" || fail "no warning for an insecure node port"
+  stop_node
+fi
 expect 1 "" "checkpoint.postgres.dsn: cannot open the store" -- \
   "$daemon" --checkpoint.store=postgres \
   --checkpoint.postgres.dsn="host=127.0.0.1 port=1 dbname=postgres"
