@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -354,8 +353,7 @@ int main(int argc, char** argv) {
   if (auto done = parse(argc, argv, cl))
     return *done;
   client_config cfg;
-  std::istringstream no_config_file;
-  if (auto err = cfg.parse(std::vector<std::string>{}, no_config_file)) {
+  if (auto err = cfg.parse_defaults()) {
     std::cerr << "checkpointctl: " << describe(err) << std::endl;
     return exit_unreachable;
   }

@@ -1,6 +1,9 @@
 #include "apps/node_client.hpp"
 
 #include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -32,6 +35,11 @@ caf::expected<node_address> parse_node_address(const std::string& text,
 client_config::client_config() {
   load<caf::io::middleman>();
   register_message_types(*this);
+}
+
+caf::error client_config::parse_defaults() {
+  std::istringstream no_config_file;
+  return parse(std::vector<std::string>{}, no_config_file);
 }
 
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,

@@ -31,6 +31,10 @@ caf::expected<node_address> parse_node_address(const std::string& text,
 /// reads no config file.
 struct client_config : caf::actor_system_config {
   client_config();
+
+  /// Takes CAF's defaults: no config file and no arguments, since the
+  /// clients parse their own command lines (CLI11).
+  caf::error parse_defaults();
 };
 
 /// Connects to the supervisor that `addr` publishes, waiting at most
