@@ -19,7 +19,6 @@
 #include <ctime>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -467,6 +466,25 @@ caf::optional<hlc_range> bounds_of(caf::scoped_actor& self,
   return result;
 }
 
+/// Returns the group's bounds once every request of the stopped actors has
+/// taken effect: a stopped applier or feed may have left a request in
+/// flight. An empty Commit is written after them (the group writes in
+/// arrival order), and a refresh after its answer reflects them all.
+template <class OnError>
+caf::optional<hlc_range> settled_bounds_of(caf::scoped_actor& self,
+                                           const group_actor& group,
+                                           const command_line& cl,
+                                           OnError& on_error) {
+  auto written = false;
+  self->request(group, cl.timeout, commit_atom::value, hlc_range{})
+    .receive([&](ok_atom) { written = true; }, on_error);
+  caf::optional<hlc_range> result;
+  if (written)
+    self->request(group, cl.timeout, refresh_atom::value)
+      .receive([&](const hlc_range& bounds) { result = bounds; }, on_error);
+  return result;
+}
+
 /// Runs the demo against the node; returns the exit status.
 int run(caf::actor_system& sys, const command_line& cl) {
   caf::scoped_actor self{sys};
@@ -537,7 +555,7 @@ int run(caf::actor_system& sys, const command_line& cl) {
   self->wait_for(feeds, applier, reporter);
   if (status != 0)
     return status;
-  auto last = bounds_of(self, group, cl, on_error);
+  auto last = settled_bounds_of(self, group, cl, on_error);
   if (!last)
     return status;
   fmt::print("bounds of group {}, as checkpointctl prints them:\n"
@@ -567,8 +585,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   client_config cfg;
-  std::istringstream no_config_file;
-  if (auto err = cfg.parse(std::vector<std::string>{}, no_config_file)) {
+  if (auto err = cfg.parse_defaults()) {
     std::cerr << "checkpoint-demo: " << describe(err) << std::endl;
     return exit_unreachable;
   }

@@ -58,7 +58,9 @@ echo "== Ctrl-C stops the demo cleanly"
 timeout 30 "$demo" --node "$node" --seconds 60 >"$work/int.out" \
   2>"$work/int.err" &
 demo_pid=$!
-sleep 2
+# Its table header comes after it has blocked SIGINT for its own handling.
+eventually 10 grep -q "holding back" "$work/int.out" ||
+  fail "the demo printed no table: $(cat "$work/int.err")"
 stop "$demo_pid" INT 10
 status=$?
 [[ $status == 0 ]] || fail "the demo exited $status on SIGINT"
