@@ -31,7 +31,7 @@ group_actor spawn_group(self_ptr self, const std::string& name,
 caf::expected<group_actor> start(self_ptr self, const table_group& tg,
                                  const group_options& opts) {
   auto& st = self->state;
-  if (st.stopping)
+  if (!st.stopping.empty())
     return make_error(ec::shutting_down, "the node is shutting down");
   auto name = canonical_name(tg.name, "group");
   if (!name)
@@ -68,7 +68,7 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
     return;
   auto& entry = i->second;
   entry.handle = nullptr;
-  if (st.stopping || !msg.reason) {
+  if (!st.stopping.empty() || !msg.reason) {
     st.groups.erase(i);
     return;
   }
@@ -85,12 +85,16 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
 
 void shutdown(self_ptr self, caf::typed_response_promise<ok_atom> rp) {
   auto& st = self->state;
-  st.stopping = true;
+  st.stopping.push_back(std::move(rp));
+  // A second request waits for the drain that the first one started.
+  if (st.stopping.size() > 1)
+    return;
   auto pending = std::make_shared<size_t>(0);
-  auto finish = [self, rp, pending]() mutable {
+  auto finish = [self, pending] {
     if (--*pending > 0)
       return;
-    rp.deliver(ok_atom::value);
+    for (auto& waiting : self->state.stopping)
+      waiting.deliver(ok_atom::value);
     self->quit();
   };
   for (auto& [name, entry] : st.groups)
@@ -106,8 +110,8 @@ void shutdown(self_ptr self, caf::typed_response_promise<ok_atom> rp) {
       continue;
     // A group that fails to drain in time is stopped all the same.
     self->request(entry.handle, st.cfg.shutdown_timeout, shutdown_atom::value)
-      .then([finish](ok_atom) mutable { finish(); },
-            [finish](caf::error&) mutable { finish(); });
+      .then([finish](ok_atom) { finish(); },
+            [finish](caf::error&) { finish(); });
   }
 }
 
@@ -172,7 +176,7 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
     [self](restart_atom, const std::string& name) {
       auto& st = self->state;
       auto i = st.groups.find(name);
-      if (st.stopping || i == st.groups.end() || i->second.handle)
+      if (!st.stopping.empty() || i == st.groups.end() || i->second.handle)
         return;
       spawn_group(self, name, i->second);
       spdlog::info("msg=\"group restarted\" group={}", logfmt(name));

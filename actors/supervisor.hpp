@@ -7,6 +7,7 @@
 
 #include <caf/optional.hpp>
 #include <caf/typed_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/group.hpp"
 #include "actors/store_worker.hpp"
@@ -59,8 +60,9 @@ struct supervisor_state {
   /// Groups by canonical name.
   std::map<std::string, supervised_group> groups;
 
-  /// Whether a shutdown is under way (no new groups, no restarts).
-  bool stopping = false;
+  /// The shutdown requests to answer once every group has drained; while
+  /// there are any, a shutdown is under way (no new groups, no restarts).
+  std::vector<caf::typed_response_promise<ok_atom>> stopping;
 };
 
 /// Implements the supervisor. It does not own `store`: whoever spawned the

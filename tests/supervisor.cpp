@@ -115,8 +115,12 @@ CAF_TEST(shutdown drains every group and stops the supervisor) {
   CAF_REQUIRE(g);
   for (int i = 1; i <= 3; ++i)
     self->send(*g, advance_atom::value, std::string{"p"}, t(i));
+  // Two shutdown requests: both are answered once the groups drained.
+  auto first = self->request(sup, caf::infinite, shutdown_atom::value);
   auto done = ask<ok_atom>(sup, shutdown_atom::value);
   CAF_CHECK(done);
+  first.receive([](ok_atom) {},
+                [](caf::error& err) { CAF_FAIL(describe(err)); });
   size_t acks = 0;
   for (int i = 0; i < 3; ++i)
     self->receive([&](ok_atom) { ++acks; },
