@@ -2,10 +2,10 @@
 
 #include <cctype>
 #include <chrono>
-#include <iterator>
 #include <map>
-#include <set>
 #include <utility>
+
+#include <poll.h>
 
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
@@ -25,6 +25,36 @@ constexpr size_t max_schema_bytes = 63 - sizeof(".checkpoints") + 1;
 // serialization failure) or the connection breaks before a commit.
 constexpr int max_attempts = 3;
 
+// Replaces every `from` in `text` with `to`.
+std::string replace_all(std::string text, const std::string& from,
+                        const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// Replaces every `{schema}` in `sql` with the quoted schema name.
+std::string qualify(const std::string& sql, const std::string& quoted_schema) {
+  return replace_all(sql, "{schema}", quoted_schema);
+}
+
+// Removes every `{schema}.`: for SQL that runs with the schema as its
+// search path.
+std::string unqualified(const std::string& sql) {
+  return replace_all(sql, "{schema}.", "");
+}
+
+// A partition's first unapplied row `u`, as a lateral subquery over the head
+// row `h` (an index seek on `checkpoints_unapplied` from the floor).
+const std::string first_unapplied = R"sql(
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
+
 // The schema, one entry per version: entry `i` migrates version `i` to
 // `i + 1`. `{schema}` stands for the quoted schema name. Names are `COLLATE
 // "C"` so that every order (and the lock order) is byte order, as in the
@@ -34,8 +64,9 @@ constexpr int max_attempts = 3;
 // there and skip the index entries that applied rows leave in
 // `checkpoints_unapplied` until VACUUM. The floor only rises: rows never
 // become unapplied again and new rows are inserted above the head.
-const char* const migrations[] = {
-  R"sql(
+std::vector<std::string> migrations() {
+  return {
+      R"sql(
 CREATE TABLE {schema}.checkpoints (
   group_name text COLLATE "C" NOT NULL,
   source_hlc numeric GENERATED ALWAYS AS
@@ -67,17 +98,126 @@ CREATE TABLE {schema}.checkpoint_heads (
   PRIMARY KEY (group_name, partition)
 );
 )sql",
-};
-
-// A partition's first unapplied row `u`, as a lateral subquery over the head
-// row `h` (an index seek on `checkpoints_unapplied` from the floor).
-const std::string first_unapplied = R"sql(
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
-    AND c.target_applied_at IS NULL
-  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
+      // One call applies a whole batch, so that a batch costs one round trip
+      // instead of one per statement (docs/storage-postgres.md, "Apply"). The
+      // operations come as parallel arrays, one element per Advance, Commit or
+      // ensured partition, in order; `op` maps an element to its operation. It
+      // returns the rejected Advances with the head they went below. Locks are
+      // taken in byte order, the order of every lock. Row times are taken once
+      // the locks are held, with clock_timestamp(): the call may have arrived
+      // before a rival's whole write to the partition, and first_seen must
+      // follow the order of the rows. The body names no schema (search_path),
+      // so that no schema name can end its quoting; its plans may be generic
+      // (plan_cache_mode), since they all seek whatever the values.
+      R"sql(
+CREATE FUNCTION {schema}.checkpoint_apply(g text, kinds text[], op int4[],
+  parts text[], n1 int8[], l1 int4[], n2 int8[], l2 int4[], channel text)
+RETURNS TABLE (rejected int4, at_nanos int8, at_logical int4)
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp
+SET plan_cache_mode = auto
+AS $$
+DECLARE
+  -- The batch's partitions in byte order, and their locked heads.
+  names text[];
+  hn int8[];
+  hl int4[];
+  moved bool[];
+  -- Rows not inserted yet.
+  pp text[] := '{}';
+  pn int8[] := '{}';
+  pl int4[] := '{}';
+  pa bool[] := '{}';
+  stamp timestamptz;
+  wrote bool := false;
+  affected int8;
+  k int4;
+  n int4 := coalesce(cardinality(kinds), 0);
+BEGIN
+  SELECT array_agg(DISTINCT p COLLATE "C" ORDER BY p COLLATE "C") INTO names
+  FROM unnest(parts, kinds) AS x(p, kind) WHERE kind <> 'c';
+  IF names IS NOT NULL THEN
+    INSERT INTO checkpoint_heads (group_name, partition)
+    SELECT g, p FROM unnest(names) AS p ORDER BY p COLLATE "C"
+    ON CONFLICT DO NOTHING;
+    -- FOR UPDATE returns the newest version of each row once it holds the
+    -- lock, so the checks against the heads and the inserts are atomic.
+    SELECT array_agg(h.head_nanos ORDER BY h.partition),
+      array_agg(h.head_logical ORDER BY h.partition)
+    INTO hn, hl
+    FROM (SELECT partition, head_nanos, head_logical FROM checkpoint_heads
+          WHERE group_name = g AND partition = ANY(names)
+          ORDER BY partition FOR UPDATE) h;
+    moved := array_fill(false, ARRAY[cardinality(names)]);
+  END IF;
+  stamp := clock_timestamp();
+  -- Element n + 1 only writes what is pending.
+  FOR i IN 1 .. n + 1 LOOP
+    IF i > n OR kinds[i] = 'c' THEN
+      -- A Commit must see the rows of the operations before it.
+      IF cardinality(pp) > 0 THEN
+        INSERT INTO checkpoints (group_name, partition, source_nanos,
+          source_logical, first_seen, target_applied_at)
+        SELECT g, p, t, l, stamp, CASE WHEN a THEN stamp END
+        FROM unnest(pp, pn, pl, pa) AS r(p, t, l, a);
+        wrote := true;
+        pp := '{}'; pn := '{}'; pl := '{}'; pa := '{}';
+      END IF;
+      IF i <= n THEN
+        -- One range seek per partition through the head rows (the generic
+        -- plan seeks too), so the cost follows the rows committed.
+        UPDATE checkpoints c SET target_applied_at = stamp
+        FROM checkpoint_heads h
+        WHERE h.group_name = g AND c.group_name = h.group_name
+          AND c.partition = h.partition AND c.target_applied_at IS NULL
+          AND (c.source_nanos, c.source_logical) >= (n1[i], l1[i])
+          AND (c.source_nanos, c.source_logical) < (n2[i], l2[i]);
+        GET DIAGNOSTICS affected = ROW_COUNT;
+        wrote := wrote OR affected > 0;
+      END IF;
+      CONTINUE;
+    END IF;
+    k := array_position(names, parts[i]);
+    IF kinds[i] = 'a' THEN
+      IF (n1[i], l1[i]) < (hn[k], hl[k]) THEN
+        rejected := op[i];
+        at_nanos := hn[k];
+        at_logical := hl[k];
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      -- Changefeeds redeliver: the current head is accepted and not stored.
+      IF (n1[i], l1[i]) = (hn[k], hl[k]) THEN
+        CONTINUE;
+      END IF;
+    ELSIF hn[k] IS NOT NULL THEN
+      -- Ensure: the partition has rows.
+      CONTINUE;
+    END IF;
+    hn[k] := n1[i];
+    hl[k] := l1[i];
+    moved[k] := true;
+    pp := pp || parts[i];
+    pn := pn || n1[i];
+    pl := pl || l1[i];
+    pa := pa || (kinds[i] = 'e');
+  END LOOP;
+  -- Raises the floor to the first unapplied row, or to the new head when
+  -- every row is applied; the seek passes each applied row's leftover
+  -- index entry once.
+  UPDATE checkpoint_heads h SET head_nanos = r.t, head_logical = r.l,
+    (floor_nanos, floor_logical) = (
+      SELECT coalesce(u.source_nanos, r.t), coalesce(u.source_logical, r.l)
+      FROM (VALUES (1)) AS one)sql"
+          + unqualified(first_unapplied) + R"sql()
+  FROM unnest(names, hn, hl, moved) AS r(p, t, l, m)
+  WHERE r.m AND h.group_name = g AND h.partition = r.p;
+  IF wrote THEN
+    PERFORM pg_notify(channel, g);
+  END IF;
+END
+$$)sql",
+  };
+}
 
 // Microseconds since the epoch of a timestamptz column.
 std::string micros(const std::string& column) {
@@ -87,60 +227,22 @@ std::string micros(const std::string& column) {
 // The prepared statements: name and text.
 std::vector<std::pair<std::string, std::string>> statements() {
   return {
-    // Creates the missing head rows in byte order, the order of every lock.
-    {"insert_heads", R"sql(
-INSERT INTO {schema}.checkpoint_heads (group_name, partition)
-SELECT $1, p FROM unnest($2::text[]) AS p ORDER BY p
-ON CONFLICT DO NOTHING)sql"},
-    // FOR UPDATE returns the newest version of each row once it holds the
-    // lock, so the check against the head and the insert are atomic.
-    {"lock_heads", R"sql(
-SELECT partition, head_nanos, head_logical FROM {schema}.checkpoint_heads
-WHERE group_name = $1 AND partition = ANY($2::text[])
-ORDER BY partition FOR UPDATE)sql"},
-    // statement_timestamp(), not now(): the transaction's start may precede
-    // a rival's whole write to the partition, whereas this statement runs
-    // once the lock is held, so first_seen follows the order of the rows.
-    {"insert_rows", R"sql(
-INSERT INTO {schema}.checkpoints (group_name, partition, source_nanos,
-  source_logical, first_seen, target_applied_at)
-SELECT $1, p, n, l, statement_timestamp(),
-  CASE WHEN a THEN statement_timestamp() END
-FROM unnest($2::text[], $3::int8[], $4::int4[], $5::bool[]) AS r(p, n, l, a)
-)sql"},
-    // Raises the floor to the first unapplied row, or to the new head when
-    // every row is applied; the seek passes each applied row's leftover
-    // index entry once.
-    {"update_heads", R"sql(
-UPDATE {schema}.checkpoint_heads h SET head_nanos = r.n, head_logical = r.l,
-  (floor_nanos, floor_logical) = (
-    SELECT coalesce(u.source_nanos, r.n), coalesce(u.source_logical, r.l)
-    FROM (VALUES (1)) AS one)sql"
-                       + first_unapplied + R"sql()
-FROM unnest($2::text[], $3::int8[], $4::int4[]) AS r(p, n, l)
-WHERE h.group_name = $1 AND h.partition = r.p)sql"},
-    // One range seek per partition (through the head rows, without locking
-    // them), so the cost follows the rows committed, not the backlog.
-    {"commit_range", R"sql(
-UPDATE {schema}.checkpoints c SET target_applied_at = statement_timestamp()
-FROM {schema}.checkpoint_heads h
-WHERE h.group_name = $1 AND c.group_name = h.group_name
-  AND c.partition = h.partition AND c.target_applied_at IS NULL
-  AND (c.source_nanos, c.source_logical) >= ($2::int8, $3::int4)
-  AND (c.source_nanos, c.source_logical) < ($4::int8, $5::int4))sql"},
-    {"notify", "SELECT pg_notify($1, $2)"},
-    // Per partition, index seeks only (SEMANTICS.md step 2): its first
-    // unapplied row u, the row before u, the row that the lookahead counts
-    // last (number L + 1 from the window's start), the first applied row
-    // after u up to that row or the head, and the row before that one. Its
-    // cost grows with the partitions (and L), not with the history or the
-    // backlog.
-    {"bounds", R"sql(
+      {"apply", R"sql(
+SELECT rejected, at_nanos, at_logical FROM {schema}.checkpoint_apply($1,
+  $2::text[], $3::int4[], $4::text[], $5::int8[], $6::int4[], $7::int8[],
+  $8::int4[], $9))sql"},
+      // Per partition, index seeks only (SEMANTICS.md step 2): its first
+      // unapplied row u, the row before u, the row that the lookahead counts
+      // last (number L + 1 from the window's start), the first applied row
+      // after u up to that row or the head, and the row before that one. Its
+      // cost grows with the partitions (and L), not with the history or the
+      // backlog.
+      {"bounds", R"sql(
 SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
   lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
   run_end.source_nanos, run_end.source_logical
 FROM {schema}.checkpoint_heads h)sql"
-                 + first_unapplied + R"sql(
+                     + first_unapplied + R"sql(
 LEFT JOIN LATERAL (
   SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
   WHERE c.group_name = h.group_name AND c.partition = h.partition
@@ -172,7 +274,7 @@ LEFT JOIN LATERAL (
         < (gap.source_nanos, gap.source_logical)
   ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
 WHERE h.group_name = $1)sql"},
-    {"status", R"sql(
+      {"status", R"sql(
 SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
   u.source_logical,
   (SELECT count(*) FROM {schema}.checkpoints c
@@ -180,31 +282,22 @@ SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
      AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
      AND c.target_applied_at IS NULL),
   (SELECT )sql" + micros("c.first_seen")
-                 + R"sql( FROM {schema}.checkpoints c
+                     + R"sql( FROM {schema}.checkpoints c
    WHERE c.group_name = h.group_name AND c.partition = h.partition
      AND c.source_nanos = h.head_nanos AND c.source_logical = h.head_logical)
 FROM {schema}.checkpoint_heads h)sql"
-                 + first_unapplied + R"sql(
+                     + first_unapplied + R"sql(
 WHERE h.group_name = $1 ORDER BY h.partition)sql"},
-    {"history", "SELECT partition, source_nanos, source_logical, "
-                  + micros("first_seen") + ", " + micros("target_applied_at")
-                  + R"sql(
+      {"history", "SELECT partition, source_nanos, source_logical, "
+                      + micros("first_seen") + ", "
+                      + micros("target_applied_at") + R"sql(
 FROM {schema}.checkpoints WHERE group_name = $1
 ORDER BY partition, source_nanos, source_logical)sql"},
-    // An index-only scan of the unapplied rows, not of the history.
-    {"scan", R"sql(
+      // An index-only scan of the unapplied rows, not of the history.
+      {"scan", R"sql(
 SELECT DISTINCT group_name FROM {schema}.checkpoints
 WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
   };
-}
-
-// Replaces every `{schema}` in `sql` with the quoted schema name.
-std::string qualify(std::string sql, const std::string& quoted_schema) {
-  static const std::string placeholder = "{schema}";
-  for (auto at = sql.find(placeholder); at != std::string::npos;
-       at = sql.find(placeholder, at + quoted_schema.size()))
-    sql.replace(at, placeholder.size(), quoted_schema);
-  return sql;
 }
 
 // Renders a PostgreSQL array literal. Every element is quoted, with `"` and
@@ -249,127 +342,41 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-// Rows to insert and heads to update, as parallel arrays for unnest().
-struct row_arrays {
+// The operations of a batch as the parallel arrays of checkpoint_apply: one
+// element per Advance, Commit and ensured partition.
+struct apply_arrays {
+  std::vector<std::string> kinds;
+  std::vector<std::string> ops;
   std::vector<std::string> partitions;
   std::vector<std::string> nanos;
   std::vector<std::string> logicals;
-  std::vector<std::string> applied;
+  std::vector<std::string> end_nanos;
+  std::vector<std::string> end_logicals;
 
-  void push(const std::string& partition, hlc_time ts, bool is_applied) {
+  explicit apply_arrays(const std::vector<operation>& batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (auto* adv = std::get_if<advance_op>(&batch[i])) {
+        push("a", i, adv->partition, adv->ts, zero_time);
+      } else if (auto* com = std::get_if<commit_op>(&batch[i])) {
+        push("c", i, "", com->range.min, com->range.max);
+      } else {
+        for (const auto& partition : std::get<ensure_op>(batch[i]).partitions)
+          push("e", i, partition, ensured_time, zero_time);
+      }
+    }
+  }
+
+  void push(const char* kind, size_t op, const std::string& partition,
+            hlc_time ts, hlc_time end) {
+    kinds.emplace_back(kind);
+    ops.push_back(std::to_string(op));
     partitions.push_back(partition);
     nanos.push_back(std::to_string(ts.nanos));
     logicals.push_back(std::to_string(ts.logical));
-    applied.push_back(is_applied ? "t" : "f");
-  }
-
-  void clear() {
-    *this = row_arrays{};
+    end_nanos.push_back(std::to_string(end.nanos));
+    end_logicals.push_back(std::to_string(end.logical));
   }
 };
-
-// One batch of operations for one group, inside one transaction.
-class batch {
-public:
-  batch(pqxx::work& tx, const std::string& group) : tx_(tx), group_(group) {
-    // nop
-  }
-
-  // Creates the missing head rows of `partitions` and locks all of them.
-  void lock(const std::set<std::string>& partitions) {
-    if (partitions.empty())
-      return;
-    auto names = array_literal({partitions.begin(), partitions.end()});
-    tx_.exec_prepared("insert_heads", group_, names);
-    for (const auto& row : tx_.exec_prepared("lock_heads", group_, names))
-      heads_[row[0].as<std::string>()] = maybe_hlc_at(row, 1);
-  }
-
-  caf::error apply(const advance_op& op) {
-    auto& head = heads_.at(op.partition);
-    if (head && op.ts < *head)
-      return going_backwards_error(group_, op.partition, op.ts, *head);
-    // Changefeeds redeliver: the current head is accepted and not stored.
-    if (!head || op.ts > *head)
-      add(op.partition, op.ts, false);
-    return {};
-  }
-
-  caf::error apply(const commit_op& op) {
-    if (op.range.empty())
-      return {};
-    // The update must see the rows of the operations before it.
-    flush();
-    auto result = tx_.exec_prepared("commit_range", group_, op.range.min.nanos,
-                                    op.range.min.logical, op.range.max.nanos,
-                                    op.range.max.logical);
-    wrote_ = wrote_ || result.affected_rows() > 0;
-    return {};
-  }
-
-  caf::error apply(const ensure_op& op) {
-    for (const auto& partition : op.partitions)
-      if (!heads_.at(partition))
-        add(partition, ensured_time, true);
-    return {};
-  }
-
-  // Writes what is pending, updates the heads and notifies listeners.
-  void finish(const std::string& channel) {
-    flush();
-    if (!moved_.empty()) {
-      row_arrays heads;
-      for (const auto& partition : moved_)
-        heads.push(partition, *heads_.at(partition), false);
-      tx_.exec_prepared("update_heads", group_, array_literal(heads.partitions),
-                        array_literal(heads.nanos),
-                        array_literal(heads.logicals));
-    }
-    if (wrote_)
-      tx_.exec_prepared("notify", channel, group_);
-  }
-
-private:
-  void add(const std::string& partition, hlc_time ts, bool applied) {
-    heads_.at(partition) = ts;
-    moved_.insert(partition);
-    pending_.push(partition, ts, applied);
-  }
-
-  void flush() {
-    if (pending_.partitions.empty())
-      return;
-    tx_.exec_prepared("insert_rows", group_,
-                      array_literal(pending_.partitions),
-                      array_literal(pending_.nanos),
-                      array_literal(pending_.logicals),
-                      array_literal(pending_.applied));
-    pending_.clear();
-    wrote_ = true;
-  }
-
-  pqxx::work& tx_;
-  const std::string& group_;
-  // The locked heads of the batch's partitions; none for a new partition.
-  std::map<std::string, caf::optional<hlc_time>> heads_;
-  // Partitions whose head this batch moved.
-  std::set<std::string> moved_;
-  // Rows not inserted yet.
-  row_arrays pending_;
-  bool wrote_ = false;
-};
-
-// The partitions that the Advance and Ensure operations of a batch name.
-std::set<std::string> partitions_of(const std::vector<operation>& ops) {
-  std::set<std::string> result;
-  for (const auto& op : ops) {
-    if (auto* adv = std::get_if<advance_op>(&op))
-      result.insert(adv->partition);
-    else if (auto* ens = std::get_if<ensure_op>(&op))
-      result.insert(ens->partitions.begin(), ens->partitions.end());
-  }
-  return result;
-}
 
 // The window of one partition (SEMANTICS.md step 2) from a row of the
 // bounds statement.
@@ -381,7 +388,10 @@ partition_window window_at(const pqxx::row& row) {
   auto cap = maybe_hlc_at(row, 6);
   auto run_end = maybe_hlc_at(row, 8);
   return {lower ? *lower : zero_time,
-          run_end ? *run_end : cap ? *cap : head, true};
+          run_end ? *run_end
+          : cap   ? *cap
+                  : head,
+          true};
 }
 
 partition_status status_at(const pqxx::row& row) {
@@ -404,8 +414,17 @@ checkpoint_row history_at(const pqxx::row& row) {
   return result;
 }
 
+// Whether the server's end of an idle connection is closed (its FIN has
+// arrived), without reading: libpq notices only when it next reads, after
+// a statement was sent, when the server may or may not have run it.
+bool closed_by_server(pqxx::connection& c) {
+  pollfd fd{c.sock(), POLLRDHUP, 0};
+  return ::poll(&fd, 1, 0) > 0
+         && (fd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 using conninfo_ptr
-  = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+    = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
 
 } // namespace
 
@@ -471,7 +490,7 @@ struct postgres_store::impl {
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
                         context + ": cannot connect to PostgreSQL (" + target
-                          + "): " + scrub(e.what()));
+                            + "): " + scrub(e.what()));
     }
   }
 
@@ -479,7 +498,7 @@ struct postgres_store::impl {
   // every database exception into an error with `context`.
   template <class F>
   auto run(const std::string& context, F f)
-    -> decltype(f(std::declval<pqxx::connection&>())) {
+      -> decltype(f(std::declval<pqxx::connection&>())) {
     for (int attempt = 1;; ++attempt) {
       if (!conn)
         if (auto err = connect(context))
@@ -492,13 +511,14 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": rolled back " + std::to_string(attempt)
-                            + " times: " + scrub(e.what()));
+                              + " times: " + scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
         disconnect();
-        return make_error(ec::store_unavailable,
-                          context + ": lost the connection (" + target
-                            + ") during commit, the outcome is unknown: "
-                            + scrub(e.what()));
+        return make_error(
+            ec::store_unavailable,
+            context + ": lost the connection (" + target
+                + ") before the commit was confirmed, the outcome is unknown: "
+                + scrub(e.what()));
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
@@ -507,10 +527,10 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": lost the connection (" + target
-                            + "): " + scrub(e.what()));
+                              + "): " + scrub(e.what()));
       } catch (const pqxx::sql_error& e) {
         return make_error(ec::store_failure, context + ": " + e.sqlstate()
-                                               + ": " + scrub(e.what()));
+                                                 + ": " + scrub(e.what()));
       } catch (const std::exception& e) {
         return make_error(ec::store_failure, context + ": " + scrub(e.what()));
       }
@@ -522,7 +542,7 @@ struct postgres_store::impl {
   template <class F, class... Ts>
   auto read(const std::string& context, const char* statement, F f,
             const Ts&... params)
-    -> caf::expected<std::vector<decltype(f(std::declval<pqxx::row>()))>> {
+      -> caf::expected<std::vector<decltype(f(std::declval<pqxx::row>()))>> {
     using rows = std::vector<decltype(f(std::declval<pqxx::row>()))>;
     return run(context, [&](pqxx::connection& c) -> caf::expected<rows> {
       pqxx::nontransaction tx{c};
@@ -538,10 +558,9 @@ caf::expected<std::unique_ptr<postgres_store>>
 postgres_store::open(postgres_options opts) {
   if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
       || opts.schema.find('\0') != std::string::npos)
-    return make_error(ec::bad_input,
-                      "schema name must have 1 to "
-                        + std::to_string(max_schema_bytes)
-                        + " bytes and no NUL byte");
+    return make_error(ec::bad_input, "schema name must have 1 to "
+                                         + std::to_string(max_schema_bytes)
+                                         + " bytes and no NUL byte");
   char* parse_error = nullptr;
   conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
                        PQconninfoFree};
@@ -563,8 +582,7 @@ postgres_store::open(postgres_options opts) {
   };
   ptr->target = "host "
                 + (given.count("host") ? value("host") : value("hostaddr"))
-                + ", port " + value("port")
-                + ", database " + value("dbname");
+                + ", port " + value("port") + ", database " + value("dbname");
   if (auto i = given.find("password"); i != given.end())
     ptr->password = i->second;
   ptr->channel = opts.schema + ".checkpoints";
@@ -575,7 +593,7 @@ postgres_store::open(postgres_options opts) {
 }
 
 postgres_store::postgres_store(std::unique_ptr<impl> ptr)
-  : impl_(std::move(ptr)) {
+    : impl_(std::move(ptr)) {
   // nop
 }
 
@@ -600,16 +618,16 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
 ))sql"));
     auto version = tx.exec1(sql("SELECT coalesce(max(version), 0) "
                                 "FROM {schema}.checkpoint_migrations"))[0]
-                     .as<int>();
-    auto latest = static_cast<int>(std::size(migrations));
+                       .as<int>();
+    auto steps = migrations();
+    auto latest = static_cast<int>(steps.size());
     if (version > latest)
-      return make_error(ec::store_failure,
-                        context + ": the schema is at version "
-                          + std::to_string(version)
-                          + ", newer than this build's "
-                          + std::to_string(latest));
+      return make_error(
+          ec::store_failure,
+          context + ": the schema is at version " + std::to_string(version)
+              + ", newer than this build's " + std::to_string(latest));
     for (auto v = version; v < latest; ++v) {
-      tx.exec(sql(migrations[v]));
+      tx.exec(sql(steps[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
                          "(version) VALUES ($1)"),
                      v + 1);
@@ -631,22 +649,37 @@ caf::expected<std::vector<caf::error>>
 postgres_store::do_apply(const std::string& group,
                          const std::vector<operation>& ops) {
   auto& self = *impl_;
-  auto body = [&](pqxx::connection& c)
-    -> caf::expected<std::vector<caf::error>> {
-    pqxx::work tx{c};
-    batch b{tx, group};
-    b.lock(partitions_of(ops));
-    std::vector<caf::error> results;
-    results.reserve(ops.size());
-    for (const auto& op : ops)
-      results.push_back(
-        std::visit([&](const auto& x) { return b.apply(x); }, op));
-    b.finish(self.channel);
-    tx.commit();
+  auto body
+      = [&](pqxx::connection& c) -> caf::expected<std::vector<caf::error>> {
+    apply_arrays xs{ops};
+    // A connection that the server closed (say, on a restart) is replaced
+    // before anything is sent: run() reconnects and tries again.
+    if (closed_by_server(c))
+      throw pqxx::broken_connection{"the server closed the connection"};
+    pqxx::result rows;
+    try {
+      // One statement outside a transaction block: the server commits it
+      // on its own, in the same round trip.
+      pqxx::nontransaction tx{c};
+      rows = tx.exec_prepared(
+          "apply", group, array_literal(xs.kinds), array_literal(xs.ops),
+          array_literal(xs.partitions), array_literal(xs.nanos),
+          array_literal(xs.logicals), array_literal(xs.end_nanos),
+          array_literal(xs.end_logicals), self.channel);
+    } catch (const pqxx::broken_connection& e) {
+      // Sent: the server may have committed it.
+      throw pqxx::in_doubt_error{e.what()};
+    }
+    std::vector<caf::error> results(ops.size());
+    for (const auto& row : rows) {
+      const auto& op = std::get<advance_op>(ops.at(row[0].as<size_t>()));
+      results[row[0].as<size_t>()]
+          = going_backwards_error(group, op.partition, op.ts, hlc_at(row, 1));
+    }
     return results;
   };
   return self.run("applying " + std::to_string(ops.size())
-                    + " operations to group '" + group + "'",
+                      + " operations to group '" + group + "'",
                   body);
 }
 
@@ -667,8 +700,8 @@ postgres_store::do_status(const std::string& group) {
 
 caf::expected<std::vector<checkpoint_row>>
 postgres_store::do_history(const std::string& group) {
-  return impl_->read("reading the history of group '" + group + "'",
-                     "history", history_at, group);
+  return impl_->read("reading the history of group '" + group + "'", "history",
+                     history_at, group);
 }
 
 } // namespace checkpoint
