@@ -66,7 +66,7 @@ LEFT JOIN LATERAL (
 // become unapplied again and new rows are inserted above the head.
 std::vector<std::string> migrations() {
   return {
-      R"sql(
+    R"sql(
 CREATE TABLE {schema}.checkpoints (
   group_name text COLLATE "C" NOT NULL,
   source_hlc numeric GENERATED ALWAYS AS
@@ -98,18 +98,18 @@ CREATE TABLE {schema}.checkpoint_heads (
   PRIMARY KEY (group_name, partition)
 );
 )sql",
-      // One call applies a whole batch, so that a batch costs one round trip
-      // instead of one per statement (docs/storage-postgres.md, "Apply"). The
-      // operations come as parallel arrays, one element per Advance, Commit or
-      // ensured partition, in order; `op` maps an element to its operation. It
-      // returns the rejected Advances with the head they went below. Locks are
-      // taken in byte order, the order of every lock. Row times are taken once
-      // the locks are held, with clock_timestamp(): the call may have arrived
-      // before a rival's whole write to the partition, and first_seen must
-      // follow the order of the rows. The body names no schema (search_path),
-      // so that no schema name can end its quoting; its plans may be generic
-      // (plan_cache_mode), since they all seek whatever the values.
-      R"sql(
+    // One call applies a whole batch, so that a batch costs one round trip
+    // instead of one per statement (docs/storage-postgres.md, "Apply"). The
+    // operations come as parallel arrays, one element per Advance, Commit or
+    // ensured partition, in order; `op` maps an element to its operation. It
+    // returns the rejected Advances with the head they went below. Locks are
+    // taken in byte order, the order of every lock. Row times are taken once
+    // the locks are held, with clock_timestamp(): the call may have arrived
+    // before a rival's whole write to the partition, and first_seen must
+    // follow the order of the rows. The body names no schema (search_path),
+    // so that no schema name can end its quoting; its plans may be generic
+    // (plan_cache_mode), since they all seek whatever the values.
+    R"sql(
 CREATE FUNCTION {schema}.checkpoint_apply(g text, kinds text[], op int4[],
   parts text[], n1 int8[], l1 int4[], n2 int8[], l2 int4[], channel text)
 RETURNS TABLE (rejected int4, at_nanos int8, at_logical int4)
@@ -227,22 +227,22 @@ std::string micros(const std::string& column) {
 // The prepared statements: name and text.
 std::vector<std::pair<std::string, std::string>> statements() {
   return {
-      {"apply", R"sql(
+    {"apply", R"sql(
 SELECT rejected, at_nanos, at_logical FROM {schema}.checkpoint_apply($1,
   $2::text[], $3::int4[], $4::text[], $5::int8[], $6::int4[], $7::int8[],
   $8::int4[], $9))sql"},
-      // Per partition, index seeks only (SEMANTICS.md step 2): its first
-      // unapplied row u, the row before u, the row that the lookahead counts
-      // last (number L + 1 from the window's start), the first applied row
-      // after u up to that row or the head, and the row before that one. Its
-      // cost grows with the partitions (and L), not with the history or the
-      // backlog.
-      {"bounds", R"sql(
+    // Per partition, index seeks only (SEMANTICS.md step 2): its first
+    // unapplied row u, the row before u, the row that the lookahead counts
+    // last (number L + 1 from the window's start), the first applied row
+    // after u up to that row or the head, and the row before that one. Its
+    // cost grows with the partitions (and L), not with the history or the
+    // backlog.
+    {"bounds", R"sql(
 SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
   lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
   run_end.source_nanos, run_end.source_logical
 FROM {schema}.checkpoint_heads h)sql"
-                     + first_unapplied + R"sql(
+                 + first_unapplied + R"sql(
 LEFT JOIN LATERAL (
   SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
   WHERE c.group_name = h.group_name AND c.partition = h.partition
@@ -274,7 +274,7 @@ LEFT JOIN LATERAL (
         < (gap.source_nanos, gap.source_logical)
   ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
 WHERE h.group_name = $1)sql"},
-      {"status", R"sql(
+    {"status", R"sql(
 SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
   u.source_logical,
   (SELECT count(*) FROM {schema}.checkpoints c
@@ -282,19 +282,19 @@ SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
      AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
      AND c.target_applied_at IS NULL),
   (SELECT )sql" + micros("c.first_seen")
-                     + R"sql( FROM {schema}.checkpoints c
+                 + R"sql( FROM {schema}.checkpoints c
    WHERE c.group_name = h.group_name AND c.partition = h.partition
      AND c.source_nanos = h.head_nanos AND c.source_logical = h.head_logical)
 FROM {schema}.checkpoint_heads h)sql"
-                     + first_unapplied + R"sql(
+                 + first_unapplied + R"sql(
 WHERE h.group_name = $1 ORDER BY h.partition)sql"},
-      {"history", "SELECT partition, source_nanos, source_logical, "
-                      + micros("first_seen") + ", "
-                      + micros("target_applied_at") + R"sql(
+    {"history", "SELECT partition, source_nanos, source_logical, "
+                  + micros("first_seen") + ", " + micros("target_applied_at")
+                  + R"sql(
 FROM {schema}.checkpoints WHERE group_name = $1
 ORDER BY partition, source_nanos, source_logical)sql"},
-      // An index-only scan of the unapplied rows, not of the history.
-      {"scan", R"sql(
+    // An index-only scan of the unapplied rows, not of the history.
+    {"scan", R"sql(
 SELECT DISTINCT group_name FROM {schema}.checkpoints
 WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
   };
@@ -388,10 +388,7 @@ partition_window window_at(const pqxx::row& row) {
   auto cap = maybe_hlc_at(row, 6);
   auto run_end = maybe_hlc_at(row, 8);
   return {lower ? *lower : zero_time,
-          run_end ? *run_end
-          : cap   ? *cap
-                  : head,
-          true};
+          run_end ? *run_end : cap ? *cap : head, true};
 }
 
 partition_status status_at(const pqxx::row& row) {
@@ -424,7 +421,7 @@ bool closed_by_server(pqxx::connection& c) {
 }
 
 using conninfo_ptr
-    = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+  = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
 
 } // namespace
 
@@ -490,7 +487,7 @@ struct postgres_store::impl {
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
                         context + ": cannot connect to PostgreSQL (" + target
-                            + "): " + scrub(e.what()));
+                          + "): " + scrub(e.what()));
     }
   }
 
@@ -498,7 +495,7 @@ struct postgres_store::impl {
   // every database exception into an error with `context`.
   template <class F>
   auto run(const std::string& context, F f)
-      -> decltype(f(std::declval<pqxx::connection&>())) {
+    -> decltype(f(std::declval<pqxx::connection&>())) {
     for (int attempt = 1;; ++attempt) {
       if (!conn)
         if (auto err = connect(context))
@@ -511,14 +508,13 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": rolled back " + std::to_string(attempt)
-                              + " times: " + scrub(e.what()));
+                            + " times: " + scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
         disconnect();
-        return make_error(
-            ec::store_unavailable,
-            context + ": lost the connection (" + target
-                + ") before the commit was confirmed, the outcome is unknown: "
-                + scrub(e.what()));
+        return make_error(ec::store_unavailable,
+                          context + ": lost the connection (" + target
+                            + ") before the commit was confirmed, the outcome is unknown: "
+                            + scrub(e.what()));
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
@@ -527,10 +523,10 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": lost the connection (" + target
-                              + "): " + scrub(e.what()));
+                            + "): " + scrub(e.what()));
       } catch (const pqxx::sql_error& e) {
         return make_error(ec::store_failure, context + ": " + e.sqlstate()
-                                                 + ": " + scrub(e.what()));
+                                               + ": " + scrub(e.what()));
       } catch (const std::exception& e) {
         return make_error(ec::store_failure, context + ": " + scrub(e.what()));
       }
@@ -542,7 +538,7 @@ struct postgres_store::impl {
   template <class F, class... Ts>
   auto read(const std::string& context, const char* statement, F f,
             const Ts&... params)
-      -> caf::expected<std::vector<decltype(f(std::declval<pqxx::row>()))>> {
+    -> caf::expected<std::vector<decltype(f(std::declval<pqxx::row>()))>> {
     using rows = std::vector<decltype(f(std::declval<pqxx::row>()))>;
     return run(context, [&](pqxx::connection& c) -> caf::expected<rows> {
       pqxx::nontransaction tx{c};
@@ -558,9 +554,10 @@ caf::expected<std::unique_ptr<postgres_store>>
 postgres_store::open(postgres_options opts) {
   if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
       || opts.schema.find('\0') != std::string::npos)
-    return make_error(ec::bad_input, "schema name must have 1 to "
-                                         + std::to_string(max_schema_bytes)
-                                         + " bytes and no NUL byte");
+    return make_error(ec::bad_input,
+                      "schema name must have 1 to "
+                        + std::to_string(max_schema_bytes)
+                        + " bytes and no NUL byte");
   char* parse_error = nullptr;
   conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
                        PQconninfoFree};
@@ -582,7 +579,8 @@ postgres_store::open(postgres_options opts) {
   };
   ptr->target = "host "
                 + (given.count("host") ? value("host") : value("hostaddr"))
-                + ", port " + value("port") + ", database " + value("dbname");
+                + ", port " + value("port")
+                + ", database " + value("dbname");
   if (auto i = given.find("password"); i != given.end())
     ptr->password = i->second;
   ptr->channel = opts.schema + ".checkpoints";
@@ -593,7 +591,7 @@ postgres_store::open(postgres_options opts) {
 }
 
 postgres_store::postgres_store(std::unique_ptr<impl> ptr)
-    : impl_(std::move(ptr)) {
+  : impl_(std::move(ptr)) {
   // nop
 }
 
@@ -618,14 +616,15 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
 ))sql"));
     auto version = tx.exec1(sql("SELECT coalesce(max(version), 0) "
                                 "FROM {schema}.checkpoint_migrations"))[0]
-                       .as<int>();
+                     .as<int>();
     auto steps = migrations();
     auto latest = static_cast<int>(steps.size());
     if (version > latest)
-      return make_error(
-          ec::store_failure,
-          context + ": the schema is at version " + std::to_string(version)
-              + ", newer than this build's " + std::to_string(latest));
+      return make_error(ec::store_failure,
+                        context + ": the schema is at version "
+                          + std::to_string(version)
+                          + ", newer than this build's "
+                          + std::to_string(latest));
     for (auto v = version; v < latest; ++v) {
       tx.exec(sql(steps[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
@@ -649,8 +648,8 @@ caf::expected<std::vector<caf::error>>
 postgres_store::do_apply(const std::string& group,
                          const std::vector<operation>& ops) {
   auto& self = *impl_;
-  auto body
-      = [&](pqxx::connection& c) -> caf::expected<std::vector<caf::error>> {
+  auto body = [&](pqxx::connection& c)
+    -> caf::expected<std::vector<caf::error>> {
     apply_arrays xs{ops};
     // A connection that the server closed (say, on a restart) is replaced
     // before anything is sent: run() reconnects and tries again.
@@ -662,10 +661,10 @@ postgres_store::do_apply(const std::string& group,
       // on its own, in the same round trip.
       pqxx::nontransaction tx{c};
       rows = tx.exec_prepared(
-          "apply", group, array_literal(xs.kinds), array_literal(xs.ops),
-          array_literal(xs.partitions), array_literal(xs.nanos),
-          array_literal(xs.logicals), array_literal(xs.end_nanos),
-          array_literal(xs.end_logicals), self.channel);
+        "apply", group, array_literal(xs.kinds), array_literal(xs.ops),
+        array_literal(xs.partitions), array_literal(xs.nanos),
+        array_literal(xs.logicals), array_literal(xs.end_nanos),
+        array_literal(xs.end_logicals), self.channel);
     } catch (const pqxx::broken_connection& e) {
       // Sent: the server may have committed it.
       throw pqxx::in_doubt_error{e.what()};
@@ -674,12 +673,12 @@ postgres_store::do_apply(const std::string& group,
     for (const auto& row : rows) {
       const auto& op = std::get<advance_op>(ops.at(row[0].as<size_t>()));
       results[row[0].as<size_t>()]
-          = going_backwards_error(group, op.partition, op.ts, hlc_at(row, 1));
+        = going_backwards_error(group, op.partition, op.ts, hlc_at(row, 1));
     }
     return results;
   };
   return self.run("applying " + std::to_string(ops.size())
-                      + " operations to group '" + group + "'",
+                    + " operations to group '" + group + "'",
                   body);
 }
 
@@ -700,8 +699,8 @@ postgres_store::do_status(const std::string& group) {
 
 caf::expected<std::vector<checkpoint_row>>
 postgres_store::do_history(const std::string& group) {
-  return impl_->read("reading the history of group '" + group + "'", "history",
-                     history_at, group);
+  return impl_->read("reading the history of group '" + group + "'",
+                     "history", history_at, group);
 }
 
 } // namespace checkpoint

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -26,8 +27,8 @@ using namespace checkpoint::testing;
 namespace {
 
 // A fresh schema in the tests' database; fails the test when there is none.
-std::unique_ptr<store_backing> postgres_backing(std::string schema
-                                                = random_schema_name()) {
+std::unique_ptr<store_backing>
+postgres_backing(std::string schema = random_schema_name()) {
   auto result = make_postgres_backing(std::move(schema));
   if (!result) {
     CAF_ERROR(describe(result.error()));
@@ -80,8 +81,9 @@ CAF_TEST(migration is safe from several connections at once) {
   auto stores = open_stores(*backing, 8);
   if (stores.empty())
     return;
-  auto results = run_together(
-      stores.size(), [&](size_t i) { return outcome(stores[i]->migrate()); });
+  auto results = run_together(stores.size(), [&](size_t i) {
+    return outcome(stores[i]->migrate());
+  });
   CAF_CHECK_EQUAL(results, std::vector<std::string>(stores.size(), "ok"));
   CAF_CHECK_EQUAL(outcome(advance(*stores.front(), "g", "p", t(1))), "ok");
   CAF_CHECK_EQUAL(rows(*stores.back(), "g"),
@@ -123,8 +125,8 @@ CAF_TEST(racing advances on one partition never go backwards) {
       } else {
         result.accepted.push_back(ts);
         if (ts.nanos < floor)
-          result.accepted_below_acknowledged.push_back(to_string(ts) + " after "
-                                                       + std::to_string(floor));
+          result.accepted_below_acknowledged.push_back(
+            to_string(ts) + " after " + std::to_string(floor));
         auto seen = acknowledged.load();
         while (seen < ts.nanos
                && !acknowledged.compare_exchange_weak(seen, ts.nanos)) {
@@ -138,7 +140,8 @@ CAF_TEST(racing advances on one partition never go backwards) {
   for (const auto& r : results) {
     CAF_CHECK_EQUAL(r.other_errors, std::vector<std::string>{});
     CAF_CHECK_EQUAL(r.accepted_below_acknowledged, std::vector<std::string>{});
-    CAF_CHECK_EQUAL(static_cast<int64_t>(r.accepted.size()) + r.going_backwards,
+    CAF_CHECK_EQUAL(static_cast<int64_t>(r.accepted.size())
+                      + r.going_backwards,
                     per_racer);
     accepted.insert(accepted.end(), r.accepted.begin(), r.accepted.end());
   }
@@ -159,10 +162,11 @@ CAF_TEST(racing advances on one partition never go backwards) {
               return std::tie(x.first_seen, x.ts)
                      < std::tie(y.first_seen, y.ts);
             });
-  auto backwards
-      = std::adjacent_find(recorded.begin(), recorded.end(),
-                           [](const checkpoint_row& x,
-                              const checkpoint_row& y) { return y.ts < x.ts; });
+  auto backwards = std::adjacent_find(
+    recorded.begin(), recorded.end(),
+    [](const checkpoint_row& x, const checkpoint_row& y) {
+      return y.ts < x.ts;
+    });
   CAF_CHECK(backwards == recorded.end());
   if (backwards != recorded.end()) {
     auto next = std::next(backwards);
@@ -194,10 +198,10 @@ CAF_TEST(the schema name is an identifier) {
   pqxx::read_transaction tx{conn};
   auto count = [&](const std::string& name) {
     return tx
-        .exec_params1("SELECT count(*) FROM information_schema.schemata"
-                      " WHERE schema_name = $1",
-                      name)[0]
-        .as<int>();
+      .exec_params1("SELECT count(*) FROM information_schema.schemata"
+                    " WHERE schema_name = $1",
+                    name)[0]
+      .as<int>();
   };
   CAF_CHECK_EQUAL(count(schema), 1);
 }
@@ -219,20 +223,21 @@ CAF_TEST(a connection the server closed between calls is replaced) {
   pqxx::nontransaction tx{admin};
   // The store's backend is the one whose last statement was its apply.
   auto killed = tx.exec_params(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-      "WHERE strpos(query, $1) > 0 AND strpos(query, 'checkpoint_apply') > 0",
-      schema);
+    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE strpos(query, $1) > 0 AND strpos(query, 'checkpoint_apply') > 0",
+    schema);
   CAF_REQUIRE_EQUAL(killed.size(), 1u);
-  // The server closes the socket after its goodbye; wait until it has.
-  for (int i = 0; i < 100; ++i) {
-    auto left = tx.exec_params1(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE strpos(query, $1) > 0 AND strpos(query, 'checkpoint_apply') > 0",
-        schema);
-    if (left[0].as<int>() == 0)
-      break;
+  // The socket closes when the process exits (the server is on this
+  // machine): wait until it is gone or a zombie.
+  auto stat = "/proc/" + killed[0][0].as<std::string>() + "/stat";
+  auto exited = [&] {
+    std::ifstream in{stat};
+    std::string pid, name, state;
+    return !(in >> pid >> name >> state) || state == "Z";
+  };
+  for (int i = 0; i < 500 && !exited(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  CAF_REQUIRE(exited());
   // Found broken before anything was sent, so tried again on a new
   // connection: no error, and the Advance took effect exactly once.
   CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(2))), "ok");
@@ -244,7 +249,7 @@ CAF_TEST(an unreachable server is an error not an exception) {
   try {
     // Nothing listens on port 1; the connection is refused at once.
     auto s = postgres_store::open(
-        {"host=127.0.0.1 port=1 dbname=postgres user=postgres", "s"});
+      {"host=127.0.0.1 port=1 dbname=postgres user=postgres", "s"});
     CAF_REQUIRE(!s);
     CAF_CHECK_EQUAL(code_of(s.error()), ec::store_unavailable);
   } catch (const std::exception& e) {
