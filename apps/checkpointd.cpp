@@ -10,7 +10,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -203,7 +205,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   node_config cfg;
-  if (auto problem = cfg.complete(cfg.parse(argc, argv)); !problem.empty()) {
+  auto parsed = cfg.parse(argc, argv);
+  // The file as written: CAF drops values it does not like (see complete).
+  std::ifstream file{cfg.config_file_path};
+  std::string text{std::istreambuf_iterator<char>{file}, {}};
+  if (auto problem = cfg.complete(parsed, text); !problem.empty()) {
     std::cerr << "checkpointd: " << problem << std::endl;
     return exit_usage;
   }

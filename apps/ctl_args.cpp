@@ -10,8 +10,8 @@
 
 namespace checkpoint {
 
-std::variant<command_line, ctl_exit> parse_command_line(int argc,
-                                                        const char* const* argv) {
+std::variant<command_line, ctl_exit>
+parse_command_line(int argc, const char* const* argv) {
   command_line cl;
   CLI::App app{"Operator CLI of a checkpointd node", "checkpointctl"};
   app.require_subcommand(1);
@@ -24,9 +24,9 @@ std::variant<command_line, ctl_exit> parse_command_line(int argc,
     "lookahead limit of a group started by this command (0: none)");
   lookahead_opt->check(CLI::NonNegativeNumber);
   double timeout = 5;
-  app.add_option("--timeout", timeout, "seconds to wait for the node")
-    ->check(CLI::PositiveNumber)
-    ->capture_default_str();
+  auto timeout_opt =
+    app.add_option("--timeout", timeout, "seconds to wait for the node")
+      ->capture_default_str();
   std::string ts, min, max;
   auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
   advance->add_option("GROUP", cl.group)->required();
@@ -52,7 +52,9 @@ std::variant<command_line, ctl_exit> parse_command_line(int argc,
   app.add_subcommand("groups", "groups running on the node");
   auto watch = app.add_subcommand("watch", "print each bounds change");
   watch->add_option("GROUP", cl.group)->required();
-  watch->add_option("--count", cl.count, "stop after N lines (0: never)");
+  // CLI11 would wrap -1 around to the greatest size_t.
+  watch->add_option("--count", cl.count, "stop after N lines (0: never)")
+    ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,11 +67,17 @@ std::variant<command_line, ctl_exit> parse_command_line(int argc,
   cl.command = app.get_subcommands().front()->get_name();
   if (lookahead_opt->count() > 0)
     cl.lookahead = lookahead;
-  cl.timeout = std::chrono::duration_cast<caf::timespan>(
-    std::chrono::duration<double>{timeout});
   auto usage = [](const std::string& what) {
     return ctl_exit{ctl_exit_usage, "checkpointctl: " + what + '\n'};
   };
+  // Written so that NaN fails too (CLI11's range checks let it through);
+  // past the upper bound the conversion to nanoseconds could overflow, and
+  // below the lower one round to no time at all.
+  if (!(timeout >= ctl_min_timeout && timeout <= ctl_max_timeout))
+    return usage("--timeout: expected seconds from 0.001 to 86400, got "
+                 + timeout_opt->results().back());
+  cl.timeout = std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>{timeout});
   auto addr = parse_node_address(cl.node, "--node");
   if (!addr)
     return usage(describe(addr.error()));

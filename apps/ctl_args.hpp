@@ -22,6 +22,11 @@ namespace checkpoint {
 /// timestamp or range).
 constexpr int ctl_exit_usage = 2;
 
+/// The shortest and the longest `--timeout`, in seconds (a millisecond, a
+/// day).
+constexpr double ctl_min_timeout = 0.001;
+constexpr double ctl_max_timeout = 86400;
+
 /// What the command line asks for.
 struct command_line {
   /// The node as given, `HOST:PORT`.
@@ -63,7 +68,7 @@ struct ctl_exit {
 };
 
 /// Parses checkpointctl's arguments (`argv[0]` is the program).
-std::variant<command_line, ctl_exit> parse_command_line(int argc,
-                                                        const char* const* argv);
+std::variant<command_line, ctl_exit>
+parse_command_line(int argc, const char* const* argv);
 
 } // namespace checkpoint

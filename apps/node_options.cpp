@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <sstream>
 #include <utility>
 
 #include <caf/config_option_set.hpp>
@@ -75,7 +76,8 @@ node_config::node_config() {
   postgres.own_backends = std::make_shared<backend_pids>();
 }
 
-std::string node_config::complete(const caf::error& parsed) {
+std::string node_config::complete(const caf::error& parsed,
+                                  const std::string& file) {
   if (parsed)
     return "bad command line or config file: " + describe(parsed);
   if (cli_helptext_printed)
@@ -85,6 +87,14 @@ std::string node_config::complete(const caf::error& parsed) {
   apply_content();
   if (auto problem = load_boot_partitions(); !problem.empty())
     return problem;
+  // Without options to check against, CAF keeps every value as written.
+  std::istringstream source{file};
+  auto written = parse_config(source);
+  if (!written)
+    return "bad command line or config file: " + describe(written.error());
+  if (auto section = caf::get_if<caf::settings>(&*written, "checkpoint"))
+    if (auto problem = check_section("checkpoint", *section); !problem.empty())
+      return problem;
   return validate();
 }
 
@@ -136,10 +146,6 @@ std::string node_config::load_boot_partitions() {
 }
 
 std::string node_config::validate() const {
-  if (auto section = caf::get_if<caf::settings>(&content, "checkpoint"))
-    if (auto problem = check_section("checkpoint", *section);
-        !problem.empty())
-      return problem;
   if (kind != "postgres" && kind != "sqlite")
     return "checkpoint.store: expected postgres or sqlite, got " + kind;
   if (kind == "postgres" && postgres.dsn.empty())

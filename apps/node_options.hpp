@@ -73,12 +73,16 @@ public:
 
   node_config();
 
-  /// Completes loading after CAF's `parse` returned `parsed`: applies the
+  /// Completes loading after CAF's `parse` of the command line and the
+  /// config file (whose text is `file`) returned `parsed`: applies the
   /// dotted sections, reads the boot partitions and validates every option.
-  /// Returns what is wrong, naming the option (or CAF's error with its
-  /// line), or an empty string when the node may start (or CAF printed its
-  /// help text: see `cli_helptext_printed`).
-  std::string complete(const caf::error& parsed);
+  /// Returns what is wrong, naming the option (or CAF's error with its line
+  /// or argument), or an empty string when the node may start (or CAF
+  /// printed its help text: see `cli_helptext_printed`). CAF 0.17 silently
+  /// drops a wrong-typed value of a known option from what it keeps, and
+  /// keeps unknown keys, so every value of the file's `checkpoint` section is
+  /// checked against the options here, as written in `file`.
+  std::string complete(const caf::error& parsed, const std::string& file);
 
   /// Opens a new connection to the configured store.
   store_opener opener() const;
@@ -94,17 +98,15 @@ private:
   /// leaves the keys of dotted config file sections such as
   /// `[checkpoint.node]` in `content` only (which also holds the command
   /// line's values, so those still win); a value of the wrong type is left
-  /// for `validate` to report.
+  /// for `complete` to report.
   void apply_content();
 
   /// Reads `[checkpoint.partitions]` into `boot_partitions`; returns what is
   /// wrong with it, naming the key, or an empty string.
   std::string load_boot_partitions();
 
-  /// Returns what is wrong with the loaded options, naming the option, or an
-  /// empty string. CAF 0.17 silently keeps the default for a wrong-typed
-  /// value in the config file, and ignores unknown keys there, so every
-  /// value of the `checkpoint` section is checked again here.
+  /// Returns the loaded value out of its range, naming the option, or an
+  /// empty string.
   std::string validate() const;
 
   /// Returns the first key of `section` (named `prefix`) that is no option
