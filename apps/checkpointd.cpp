@@ -10,9 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -205,11 +203,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   node_config cfg;
-  auto parsed = cfg.parse(argc, argv);
-  // The file as written: CAF drops values it does not like (see complete).
-  std::ifstream file{cfg.config_file_path};
-  std::string text{std::istreambuf_iterator<char>{file}, {}};
-  if (auto problem = cfg.complete(parsed, text); !problem.empty()) {
+  if (auto problem = cfg.load_options({argv + 1, argv + argc});
+      !problem.empty()) {
     std::cerr << "checkpointd: " << problem << std::endl;
     return exit_usage;
   }

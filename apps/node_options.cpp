@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -76,10 +78,27 @@ node_config::node_config() {
   postgres.own_backends = std::make_shared<backend_pids>();
 }
 
-std::string node_config::complete(const caf::error& parsed,
-                                  const std::string& file) {
-  if (parsed)
-    return "bad command line or config file: " + describe(parsed);
+std::string node_config::load_options(std::vector<std::string> args) {
+  // CAF's own rule: the last --config-file=PATH, else this file if present.
+  std::string path = "caf-application.ini";
+  auto named = false;
+  for (auto& arg : args)
+    if (arg.compare(0, 14, "--config-file=") == 0) {
+      path = arg.substr(14);
+      named = true;
+    }
+  std::ifstream in{path};
+  if (!in && named)
+    return "bad command line or config file: cannot open " + path;
+  std::string file{std::istreambuf_iterator<char>{in}, {}};
+  return load_options(std::move(args), file);
+}
+
+std::string node_config::load_options(std::vector<std::string> args,
+                                      const std::string& file) {
+  std::istringstream for_caf{file};
+  if (auto err = parse(std::move(args), for_caf))
+    return "bad command line or config file: " + describe(err);
   if (cli_helptext_printed)
     return {};
   if (!remainder.empty())

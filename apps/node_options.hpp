@@ -73,16 +73,23 @@ public:
 
   node_config();
 
-  /// Completes loading after CAF's `parse` of the command line and the
-  /// config file (whose text is `file`) returned `parsed`: applies the
-  /// dotted sections, reads the boot partitions and validates every option.
-  /// Returns what is wrong, naming the option (or CAF's error with its line
-  /// or argument), or an empty string when the node may start (or CAF
-  /// printed its help text: see `cli_helptext_printed`). CAF 0.17 silently
-  /// drops a wrong-typed value of a known option from what it keeps, and
-  /// keeps unknown keys, so every value of the file's `checkpoint` section is
-  /// checked against the options here, as written in `file`.
-  std::string complete(const caf::error& parsed, const std::string& file);
+  /// Loads the options from the command line `args` (without the program
+  /// name) and the config file it names (`--config-file=PATH`, else
+  /// `caf-application.ini` if present), read once, here. Returns what is
+  /// wrong (see the overload), or an empty string.
+  std::string load_options(std::vector<std::string> args);
+
+  /// Loads the options from the command line `args` and the config file's
+  /// text `file`: CAF's parser, then the dotted sections applied, the boot
+  /// partitions read and every option validated. Returns what is wrong,
+  /// naming the option (or CAF's error with its line or argument), or an
+  /// empty string when the node may start (or CAF printed its help text:
+  /// see `cli_helptext_printed`). CAF 0.17 silently drops a wrong-typed
+  /// value of a known option from what it keeps, and keeps unknown keys, so
+  /// every value of the file's `checkpoint` section is checked against the
+  /// options here, as written in `file`.
+  std::string load_options(std::vector<std::string> args,
+                           const std::string& file);
 
   /// Opens a new connection to the configured store.
   store_opener opener() const;
@@ -98,7 +105,7 @@ private:
   /// leaves the keys of dotted config file sections such as
   /// `[checkpoint.node]` in `content` only (which also holds the command
   /// line's values, so those still win); a value of the wrong type is left
-  /// for `complete` to report.
+  /// for `load_options` to report.
   void apply_content();
 
   /// Reads `[checkpoint.partitions]` into `boot_partitions`; returns what is

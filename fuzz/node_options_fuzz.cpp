@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,7 +61,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input{reinterpret_cast<const char*>(data), size};
   auto nul = std::min(input.find('\0'), input.size());
   std::string file{input.substr(0, nul)};
-  std::istringstream ini{file};
   std::vector<std::string> args;
   for (auto begin = nul + 1; begin <= input.size();) {
     auto end = std::min(input.find('\0', begin), input.size());
@@ -70,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     begin = end + 1;
   }
   node_config cfg;
-  auto problem = cfg.complete(cfg.parse(args, ini), file);
+  auto problem = cfg.load_options(std::move(args), file);
   if (!problem.empty()) {
     if (!refusal_is_sound(problem))
       std::abort();

@@ -4,7 +4,6 @@
 
 #include <caf/test/unit_test.hpp>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,8 +19,7 @@ namespace {
 // command line `args`; returns the problem, empty when the node may start.
 std::string load(node_config& cfg, const std::string& ini,
                  std::vector<std::string> args = {}) {
-  std::istringstream file{ini};
-  return cfg.complete(cfg.parse(std::move(args), file), ini);
+  return cfg.load_options(std::move(args), ini);
 }
 
 // The problem with `ini` and `args` (empty: none).
