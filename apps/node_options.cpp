@@ -79,13 +79,14 @@ node_config::node_config() {
 }
 
 std::string node_config::load_options(std::vector<std::string> args) {
-  // CAF's own rule: the last --config-file=PATH, else this file if present.
+  // CAF's own rule: the first --config-file=PATH, else this file if present.
   std::string path = "caf-application.ini";
   auto named = false;
   for (auto& arg : args)
     if (arg.compare(0, 14, "--config-file=") == 0) {
       path = arg.substr(14);
       named = true;
+      break;
     }
   std::ifstream in{path};
   if (!in && named)

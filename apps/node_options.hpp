@@ -112,8 +112,8 @@ private:
   /// wrong with it, naming the key, or an empty string.
   std::string load_boot_partitions();
 
-  /// Returns the loaded value out of its range, naming the option, or an
-  /// empty string.
+  /// Returns what is out of range among the loaded values, naming the
+  /// option, or an empty string.
   std::string validate() const;
 
   /// Returns the first key of `section` (named `prefix`) that is no option
