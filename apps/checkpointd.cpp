@@ -33,12 +33,31 @@
 #include "apps/http_endpoint.hpp"
 #include "apps/node_options.hpp"
 #include "messages/error.hpp"
+#include "storage/postgres_store.hpp"
+#include "storage/sqlite_store.hpp"
 
 namespace checkpoint {
 namespace {
 
 constexpr int exit_runtime = 1;
 constexpr int exit_usage = 2;
+
+template <class Store>
+caf::expected<std::shared_ptr<store>>
+shared(caf::expected<std::unique_ptr<Store>> x) {
+  if (!x)
+    return std::move(x.error());
+  return std::shared_ptr<checkpoint::store>{std::move(*x)};
+}
+
+/// Opens a new connection to the configured store.
+store_opener opener(const node_config& cfg) {
+  if (cfg.kind == "postgres")
+    return [opts = cfg.postgres] {
+      return shared(postgres_store::open(opts));
+    };
+  return [opts = cfg.sqlite] { return shared(sqlite_store::open(opts)); };
+}
 
 /// Asks the supervisor to drain and stop its groups, then stops the workers.
 void stop(caf::scoped_actor& self, const supervisor_actor& sup,
@@ -85,7 +104,7 @@ bool start_boot_groups(caf::scoped_actor& self, const supervisor_actor& sup,
 
 int run(caf::actor_system& sys, const node_config& cfg,
         metrics_registry& metrics) {
-  auto open = cfg.opener();
+  auto open = opener(cfg);
   // Migrating once up front turns an unreachable or unusable store into an
   // error now rather than into failing requests later.
   {

@@ -16,18 +16,6 @@
 
 namespace checkpoint {
 
-namespace {
-
-template <class Store>
-caf::expected<std::shared_ptr<store>>
-shared(caf::expected<std::unique_ptr<Store>> x) {
-  if (!x)
-    return std::move(x.error());
-  return std::shared_ptr<checkpoint::store>{std::move(*x)};
-}
-
-} // namespace
-
 bool is_loopback(const std::string& host) {
   if (host == "localhost")
     return true;
@@ -116,12 +104,6 @@ std::string node_config::load_options(std::vector<std::string> args,
     if (auto problem = check_section("checkpoint", *section); !problem.empty())
       return problem;
   return validate();
-}
-
-store_opener node_config::opener() const {
-  if (kind == "postgres")
-    return [opts = postgres] { return shared(postgres_store::open(opts)); };
-  return [opts = sqlite] { return shared(sqlite_store::open(opts)); };
 }
 
 size_t node_config::worker_count() const {

@@ -12,10 +12,8 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/error.hpp>
-#include <caf/expected.hpp>
 #include <caf/settings.hpp>
 
-#include "actors/store_worker.hpp"
 #include "actors/supervisor.hpp"
 #include "storage/postgres_store.hpp"
 #include "storage/sqlite_store.hpp"
@@ -90,9 +88,6 @@ public:
   /// options here, as written in `file`.
   std::string load_options(std::vector<std::string> args,
                            const std::string& file);
-
-  /// Opens a new connection to the configured store.
-  store_opener opener() const;
 
   /// The number of store workers to spawn: a SQLite file has one owner.
   size_t worker_count() const;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "apps/ctl_args.hpp"
+#include "fuzz/split.hpp"
 #include "messages/names.hpp"
 
 namespace {
@@ -53,13 +54,8 @@ bool accepted_is_sound(const command_line& cl) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input{reinterpret_cast<const char*>(data), size};
-  std::vector<std::string> args{"checkpointctl"};
-  for (size_t begin = 0; !input.empty() && begin <= input.size();) {
-    auto end = std::min(input.find('\0', begin), input.size());
-    args.emplace_back(input.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  std::vector<const char*> argv;
+  auto args = checkpoint::fuzz::split_at_nul(input);
+  std::vector<const char*> argv{"checkpointctl"};
   for (auto& arg : args)
     argv.push_back(arg.c_str());
   auto parsed = parse_command_line(static_cast<int>(argv.size()), argv.data());

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "apps/node_options.hpp"
+#include "fuzz/split.hpp"
 
 namespace {
 
@@ -61,12 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input{reinterpret_cast<const char*>(data), size};
   auto nul = std::min(input.find('\0'), input.size());
   std::string file{input.substr(0, nul)};
-  std::vector<std::string> args;
-  for (auto begin = nul + 1; begin <= input.size();) {
-    auto end = std::min(input.find('\0', begin), input.size());
-    args.emplace_back(input.substr(begin, end - begin));
-    begin = end + 1;
-  }
+  auto args = checkpoint::fuzz::split_at_nul(
+    nul < input.size() ? input.substr(nul + 1) : std::string_view{});
   node_config cfg;
   auto problem = cfg.load_options(std::move(args), file);
   if (!problem.empty()) {
