@@ -70,14 +70,13 @@ parse_command_line(int argc, const char* const* argv) {
   auto usage = [](const std::string& what) {
     return ctl_exit{ctl_exit_usage, "checkpointctl: " + what + '\n'};
   };
-  // Written so that NaN fails too (CLI11's range checks let it through);
-  // past the upper bound the conversion to nanoseconds could overflow, and
-  // below the lower one round to no time at all.
-  if (!(timeout >= ctl_min_timeout && timeout <= ctl_max_timeout))
-    return usage("--timeout: expected seconds from 0.001 to 86400, got "
-                 + timeout_opt->results().back());
-  cl.timeout = std::chrono::duration_cast<caf::timespan>(
-    std::chrono::duration<double>{timeout});
+  if (timeout_opt->count() > 0) {
+    auto span = seconds_option(timeout, timeout_opt->results().back(),
+                               "--timeout");
+    if (!span)
+      return usage(describe(span.error()));
+    cl.timeout = *span;
+  }
   auto addr = parse_node_address(cl.node, "--node");
   if (!addr)
     return usage(describe(addr.error()));

@@ -22,11 +22,6 @@ namespace checkpoint {
 /// timestamp or range).
 constexpr int ctl_exit_usage = 2;
 
-/// The shortest and the longest `--timeout`, in seconds (a millisecond, a
-/// day).
-constexpr double ctl_min_timeout = 0.001;
-constexpr double ctl_max_timeout = 86400;
-
 /// What the command line asks for.
 struct command_line {
   /// The node as given, `HOST:PORT`.

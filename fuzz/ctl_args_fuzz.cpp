@@ -33,7 +33,7 @@ bool accepted_is_sound(const command_line& cl) {
   using seconds = std::chrono::duration<double>;
   auto timeout = std::chrono::duration_cast<seconds>(cl.timeout).count();
   if (commands.count(cl.command) == 0 || cl.address.port == 0
-      || timeout < ctl_min_timeout * 0.999 || timeout > ctl_max_timeout
+      || timeout < min_option_seconds * 0.999 || timeout > max_option_seconds
       || (cl.lookahead && *cl.lookahead < 0))
     return false;
   if (cl.command == "scan" || cl.command == "groups")

@@ -106,8 +106,8 @@ CAF_TEST(timeouts out of range are usage errors) {
   for (auto bad : {"nan", "inf", "1e300", "0", "-1", "1e-300", "0.0009",
                    "86401"})
     CAF_CHECK_FUNC(contains, refusal({"--timeout", bad, "groups"}),
-                   std::string{"--timeout: expected seconds from 0.001 to "
-                               "86400, got "}
+                   std::string{"bad_input: --timeout: expected seconds "
+                               "from 0.001 to 86400, got "}
                      + bad);
   for (auto good : {"0.001", "86400"})
     CAF_CHECK(std::holds_alternative<command_line>(
