@@ -95,25 +95,35 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
                  "partitions of the changefeed; the last one lags")
     ->check(CLI::Range(2, 16))
     ->capture_default_str();
-  app.add_option("--seconds", cl.seconds, "how long the demo runs")
-    ->check(CLI::PositiveNumber)
-    ->capture_default_str();
+  auto seconds_opt =
+    app.add_option("--seconds", cl.seconds, "how long the demo runs")
+      ->capture_default_str();
   double timeout = 5;
-  app.add_option("--timeout", timeout, "seconds to wait for the node")
-    ->check(CLI::PositiveNumber)
-    ->capture_default_str();
+  auto timeout_opt =
+    app.add_option("--timeout", timeout, "seconds to wait for the node")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     auto status = app.exit(e);
     return status == 0 ? 0 : exit_usage;
   }
-  cl.timeout = duration_cast<caf::timespan>(
-    std::chrono::duration<double>{timeout});
   auto usage = [](const std::string& what) {
     std::cerr << "checkpoint-demo: " << what << std::endl;
     return exit_usage;
   };
+  if (seconds_opt->count() > 0)
+    if (auto span = seconds_option(cl.seconds, seconds_opt->results().back(),
+                                   "--seconds");
+        !span)
+      return usage(describe(span.error()));
+  if (timeout_opt->count() > 0) {
+    auto span = seconds_option(timeout, timeout_opt->results().back(),
+                               "--timeout");
+    if (!span)
+      return usage(describe(span.error()));
+    cl.timeout = *span;
+  }
   auto addr = parse_node_address(cl.node, "--node");
   if (!addr)
     return usage(describe(addr.error()));

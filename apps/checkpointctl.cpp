@@ -14,9 +14,8 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -25,47 +24,17 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "apps/ctl_args.hpp"
 #include "apps/node_client.hpp"
 #include "messages/actors.hpp"
 #include "messages/error.hpp"
 #include "messages/hlc.hpp"
-#include "messages/names.hpp"
 
 namespace checkpoint {
 namespace {
 
 constexpr int exit_refused = 1;
-constexpr int exit_usage = 2;
 constexpr int exit_unreachable = 3;
-
-/// What the command line asks for.
-struct command_line {
-  /// The node as given, `HOST:PORT`.
-  std::string node = "127.0.0.1:7710";
-
-  /// The node's host and port, parsed from `node`.
-  node_address address;
-
-  /// Whether to print JSON.
-  bool json = false;
-
-  /// The lookahead of a group this command starts; absent: the node's.
-  caf::optional<int32_t> lookahead;
-
-  /// How long connecting and each request may take.
-  caf::timespan timeout = std::chrono::seconds(5);
-
-  /// The command's name and arguments (only those it takes are set).
-  std::string command;
-  std::string group;
-  std::string partition;
-  hlc_time ts;
-  hlc_range range;
-  std::vector<std::string> partitions;
-
-  /// Lines `watch` prints before it stops (0: never stops).
-  size_t count = 0;
-};
 
 /// Renders `text` as a JSON string.
 std::string json_string(const std::string& text) {
@@ -160,95 +129,6 @@ void print_names(const command_line& cl,
 int report(const caf::error& err) {
   std::cerr << "checkpointctl: " << describe(err) << std::endl;
   return code_of(err) != ec::none ? exit_refused : exit_unreachable;
-}
-
-/// Parses the command line; returns an exit status when done already.
-caf::optional<int> parse(int argc, char** argv, command_line& cl) {
-  CLI::App app{"Operator CLI of a checkpointd node", "checkpointctl"};
-  app.require_subcommand(1);
-  app.add_option("--node", cl.node, "HOST:PORT of the node")
-    ->capture_default_str();
-  app.add_flag("--json", cl.json, "print one JSON value per line");
-  int32_t lookahead = 0;
-  auto lookahead_opt = app.add_option(
-    "--lookahead", lookahead,
-    "lookahead limit of a group started by this command (0: none)");
-  lookahead_opt->check(CLI::NonNegativeNumber);
-  double timeout = 5;
-  app.add_option("--timeout", timeout, "seconds to wait for the node")
-    ->check(CLI::PositiveNumber)
-    ->capture_default_str();
-  std::string ts, min, max;
-  auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
-  advance->add_option("GROUP", cl.group)->required();
-  advance->add_option("PARTITION", cl.partition)->required();
-  advance->add_option("TS", ts)->required();
-  auto commit = app.add_subcommand("commit", "mark [MIN, MAX) applied");
-  commit->add_option("GROUP", cl.group)->required();
-  commit->add_option("MIN", min)->required();
-  commit->add_option("MAX", max)->required();
-  auto ensure = app.add_subcommand("ensure", "pre-create partitions");
-  ensure->add_option("GROUP", cl.group)->required();
-  ensure->add_option("PARTITION", cl.partitions)->required();
-  app.add_subcommand("bounds", "print the published bounds")
-    ->add_option("GROUP", cl.group)
-    ->required();
-  app.add_subcommand("refresh", "recompute from the store now, print bounds")
-    ->add_option("GROUP", cl.group)
-    ->required();
-  app.add_subcommand("status", "print the group and each partition")
-    ->add_option("GROUP", cl.group)
-    ->required();
-  app.add_subcommand("scan", "groups with unapplied checkpoints");
-  app.add_subcommand("groups", "groups running on the node");
-  auto watch = app.add_subcommand("watch", "print each bounds change");
-  watch->add_option("GROUP", cl.group)->required();
-  watch->add_option("--count", cl.count, "stop after N lines (0: never)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    auto status = app.exit(e);
-    return status == 0 ? 0 : exit_usage;
-  }
-  cl.command = app.get_subcommands().front()->get_name();
-  if (lookahead_opt->count() > 0)
-    cl.lookahead = lookahead;
-  cl.timeout = std::chrono::duration_cast<caf::timespan>(
-    std::chrono::duration<double>{timeout});
-  auto usage = [](const std::string& what) {
-    std::cerr << "checkpointctl: " << what << std::endl;
-    return exit_usage;
-  };
-  auto addr = parse_node_address(cl.node, "--node");
-  if (!addr)
-    return usage(describe(addr.error()));
-  cl.address = std::move(*addr);
-  if (cl.command != "scan" && cl.command != "groups") {
-    auto name = canonical_name(cl.group, "group");
-    if (!name)
-      return usage(describe(name.error()));
-    cl.group = std::move(*name);
-  }
-  // A malformed timestamp is the caller's mistake, not the node's refusal.
-  auto parse_time = [](const std::string& text, hlc_time& out) {
-    auto t = parse_hlc(text);
-    if (!t)
-      return t.error();
-    out = *t;
-    return caf::error{};
-  };
-  if (cl.command == "advance")
-    if (auto err = parse_time(ts, cl.ts))
-      return usage(describe(err));
-  if (cl.command == "commit") {
-    if (auto err = parse_time(min, cl.range.min))
-      return usage(describe(err));
-    if (auto err = parse_time(max, cl.range.max))
-      return usage(describe(err));
-    if (cl.range.empty())
-      return usage("bad range [" + min + ", " + max + "): MIN >= MAX");
-  }
-  return caf::none;
 }
 
 /// Forwards every bounds update to `sink`, which prints it.
@@ -349,9 +229,12 @@ int run(caf::actor_system& sys, const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace checkpoint;
-  command_line cl;
-  if (auto done = parse(argc, argv, cl))
-    return *done;
+  auto parsed = parse_command_line(argc, argv);
+  if (auto done = std::get_if<ctl_exit>(&parsed)) {
+    (done->status == 0 ? std::cout : std::cerr) << done->text << std::flush;
+    return done->status;
+  }
+  auto& cl = std::get<command_line>(parsed);
   client_config cfg;
   if (auto err = cfg.parse_defaults()) {
     std::cerr << "checkpointctl: " << describe(err) << std::endl;

@@ -1,5 +1,6 @@
 #include "apps/node_client.hpp"
 
+#include <chrono>
 #include <set>
 #include <sstream>
 #include <string>
@@ -30,6 +31,18 @@ caf::expected<node_address> parse_node_address(const std::string& text,
                                        + ": expected a port in 1..65535, got "
                                        + port_text);
   return node_address{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+caf::expected<caf::timespan> seconds_option(double seconds,
+                                            const std::string& text,
+                                            const std::string& option) {
+  // Written so that NaN fails too.
+  if (!(seconds >= min_option_seconds && seconds <= max_option_seconds))
+    return make_error(ec::bad_input,
+                      option + ": expected seconds from 0.001 to 86400, got "
+                        + text);
+  return std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>{seconds});
 }
 
 client_config::client_config() {

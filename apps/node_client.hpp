@@ -11,6 +11,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/timespan.hpp>
 
 #include "messages/actors.hpp"
 
@@ -26,6 +27,19 @@ struct node_address {
 /// `option` and says what is wrong.
 caf::expected<node_address> parse_node_address(const std::string& text,
                                                const std::string& option);
+
+/// The shortest and the longest duration a client option takes, in seconds
+/// (a millisecond, a day).
+constexpr double min_option_seconds = 0.001;
+constexpr double max_option_seconds = 86400;
+
+/// Converts the value of a duration option (`seconds`, given as `text`) to
+/// a timespan; the error (`ec::bad_input`) names `option` when the value is
+/// NaN or out of range. CLI11's range checks let NaN through, and the
+/// conversion of NaN or of 1e300 seconds to nanoseconds is undefined.
+caf::expected<caf::timespan> seconds_option(double seconds,
+                                            const std::string& text,
+                                            const std::string& option);
 
 /// A client node: CAF's network layer and the component's message types; it
 /// reads no config file.

@@ -75,5 +75,11 @@ status=$?
 grep -qF "cannot reach node 127.0.0.1:1" "$work/bad.err" ||
   fail "the demo wrote '$(cat "$work/bad.err")'"
 
+echo "== bad durations"
+for option in --seconds --timeout; do
+  expect 2 "" "$option: expected seconds from 0.001 to 86400, got nan" -- \
+    "$demo" --node 127.0.0.1:1 "$option" nan
+done
+
 stop_node
 finish

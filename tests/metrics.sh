@@ -82,6 +82,14 @@ has "$metrics" \
   '# TYPE checkpoint_proposed_age_seconds gauge'
 grep -q '^checkpoint_proposed_age_seconds{group="g"} 1[0-9]\{9\}' \
   <<<"$metrics" || fail "no proposed age of about 56 years"
+# Bad requests to the endpoint are refused, and it goes on serving.
+for request in "GET /nope" "POST /metrics" "DELETE /healthz"; do
+  status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' \
+    -X "${request% *}" "http://$http${request#* }")
+  [[ $status == 4[0-9][0-9] ]] ||
+    fail "$request answered $status"
+done
+printf 'NOT HTTP\r\n\r\n' >"/dev/tcp/${http%:*}/${http##*:}" 2>/dev/null
 healthz 200
 stop_node
 grep -qF 'level=warning msg="advance rejected" group=g partition=p1 ' \

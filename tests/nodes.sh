@@ -56,6 +56,7 @@ exercise() {
   expect 2 "" "subcommand" -- "${c[@]}" frobnicate g
   expect 2 "" "--node" -- "$ctl" --node nowhere groups
   expect 2 "" "--lookahead" -- "${c[@]}" --lookahead -1 bounds g
+  expect 2 "" "--timeout: expected seconds" -- "${c[@]}" --timeout nan groups
   # A half protocol header and an abandoned connection on the node port
   # are CAF's to reject: the node keeps serving. (Random bytes are not
   # sent: a random header can declare a huge payload, which stalls the
@@ -174,12 +175,16 @@ expect 1 "" "checkpoint.groups: group '': " -- \
 printf '[checkpoint.node]\nport = "abc"\n' >"$work/port.ini"
 printf '[checkpoint]\nworker = 3\n' >"$work/typo.ini"
 printf '[checkpoint]\nrefresh-interval = 0s\n' >"$work/refresh.ini"
+printf '[checkpoint]\nworkers = -1\n' >"$work/negative.ini"
 expect 2 "" "checkpoint.node.port: invalid value" -- \
   "$daemon" --config-file="$work/port.ini"
 expect 2 "" "checkpoint.worker: unknown option" -- \
   "$daemon" --config-file="$work/typo.ini"
 expect 2 "" "checkpoint.refresh-interval: must be positive" -- \
   "$daemon" --config-file="$work/refresh.ini"
+# CAF itself drops a wrong-typed value of the plain section silently.
+expect 2 "" "checkpoint.workers: invalid value -1" -- \
+  "$daemon" --config-file="$work/negative.ini"
 expect 2 "" "bad command line or config file" -- \
   "$daemon" --config-file="$work/missing.ini"
 expect 2 "" "checkpoint.store: expected postgres or sqlite" -- \

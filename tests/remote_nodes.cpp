@@ -9,14 +9,18 @@
 #include <caf/test/io_dsl.hpp>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "actors/supervisor.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/checks.hpp"
 #include "tests/collector.hpp"
 
 using namespace checkpoint;
+using checkpoint::testing::contains;
 using checkpoint::test::collector;
 using checkpoint::test::collector_actor;
 
@@ -33,6 +37,25 @@ using node_fixture = test_coordinator_fixture<node_config>;
 
 hlc_time t(int64_t n) {
   return {n, static_cast<int32_t>(n)};
+}
+
+// What a request got: "accepted", or the error as a client would print it.
+template <class T>
+std::string outcome(const caf::expected<T>& x) {
+  return x ? "accepted" : describe(x.error());
+}
+
+// Everything stored for `group`, one line per row, to compare before and
+// after refused requests.
+std::vector<std::string> stored(store& db, const std::string& group) {
+  std::vector<std::string> lines;
+  auto rows = db.history(group);
+  if (!rows)
+    return {describe(rows.error())};
+  for (auto& row : *rows)
+    lines.push_back(row.partition + ' ' + to_string(row.ts)
+                    + (row.applied_at ? " applied" : ""));
+  return lines;
 }
 
 struct fixture : point_to_point_fixture<node_fixture> {
@@ -140,6 +163,76 @@ CAF_TEST(a remote subscriber gets changes and is removed when it goes away) {
   mars.self->send_exit(sub, caf::exit_reason::kill);
   exec_all();
   CAF_CHECK_EQUAL(group_on_earth("g").subscribers.size(), 0u);
+}
+
+CAF_TEST(malformed requests from a remote node change nothing) {
+  auto g = ask<group_actor>(remote_sup, start_atom::value,
+                            table_group{"g", {}, {}}, group_options{});
+  CAF_REQUIRE(g);
+  CAF_REQUIRE(ask<ok_atom>(*g, advance_atom::value, "p", t(5)));
+  auto before = stored(*db, "g");
+  CAF_REQUIRE_EQUAL(before.size(), 1u);
+  auto start = [&](std::string name, group_options opts) {
+    return outcome(ask<group_actor>(remote_sup, start_atom::value,
+                                    table_group{std::move(name), {}, {}},
+                                    opts));
+  };
+  auto ok = [&](auto&&... xs) { return outcome(ask<ok_atom>(*g, xs...)); };
+  auto nul = std::string{"a\0b", 3};
+  auto long_name = std::string(max_name_bytes + 1, 'x');
+  // Bad group names and lookahead limits start nothing.
+  CAF_CHECK_FUNC(contains, start("", {}), "bad_input: group name is empty");
+  CAF_CHECK_FUNC(contains, start(nul, {}), "bad_input: group name");
+  CAF_CHECK_FUNC(contains, start(long_name, {}), "bad_input: group name");
+  CAF_CHECK_FUNC(contains, start("\xff", {}), "bad_input: group name");
+  CAF_CHECK_FUNC(contains, start("h", group_options{-1}),
+                 "bad_input: lookahead limit -1");
+  // Bad partitions, times and ranges fail alone; nothing reaches the store.
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, "", t(9)),
+                 "bad_input: partition name is empty");
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, nul, t(9)),
+                 "bad_input: partition name");
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, long_name, t(9)),
+                 "bad_input: partition name");
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, "p", hlc_time{-1, 0}),
+                 "bad_input: advance timestamp -1.0 is not a valid HLC time");
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, "p", hlc_time{9, -1}),
+                 "bad_input: advance timestamp 9.-1 is not a valid HLC time");
+  CAF_CHECK_FUNC(contains, ok(advance_atom::value, "p", t(3)),
+                 "going_backwards");
+  CAF_CHECK_FUNC(contains, ok(commit_atom::value, hlc_range{t(5), t(2)}),
+                 "is reversed (min > max)");
+  CAF_CHECK_FUNC(contains,
+                 ok(commit_atom::value, hlc_range{hlc_time{-5, 0}, t(2)}),
+                 "bad_input: commit range minimum");
+  CAF_CHECK_FUNC(contains,
+                 ok(ensure_atom::value, std::vector<std::string>{"q", ""}),
+                 "bad_input: partition name is empty");
+  // Messages that neither actor takes, sent through untyped handles.
+  auto untyped_sup = caf::actor_cast<caf::actor>(remote_sup);
+  auto untyped_group = caf::actor_cast<caf::actor>(*g);
+  CAF_CHECK_FUNC(contains, outcome(ask<ok_atom>(untyped_sup, "hello")),
+                 "unexpected_message");
+  CAF_CHECK_FUNC(contains,
+                 outcome(ask<ok_atom>(untyped_sup, advance_atom::value, "p",
+                                      t(9))),
+                 "unexpected_message");
+  CAF_CHECK_FUNC(contains,
+                 outcome(ask<ok_atom>(untyped_group, start_atom::value,
+                                      table_group{"g", {}, {}},
+                                      group_options{})),
+                 "unexpected_message");
+  CAF_CHECK_FUNC(contains,
+                 outcome(ask<ok_atom>(untyped_group, bounds_update{})),
+                 "unexpected_message");
+  // Nothing was written, no group started, and both actors still serve.
+  CAF_CHECK_EQUAL(stored(*db, "g"), before);
+  CAF_CHECK_EQUAL(stored(*db, "q"), std::vector<std::string>{});
+  CAF_CHECK_EQUAL(ask<std::vector<std::string>>(remote_sup, groups_atom::value),
+                  std::vector<std::string>{"g"});
+  CAF_CHECK_EQUAL(ok(advance_atom::value, "p", t(6)), "accepted");
+  CAF_CHECK_EQUAL(ask<hlc_range>(*g, bounds_atom::value),
+                  including(zero_time, t(6)));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
