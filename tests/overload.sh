@@ -47,8 +47,8 @@ before=$(rss_kb)
 
 echo "== flood: 64 requesters with 16 Advances in flight each, ${seconds} s"
 "$load" run --node "127.0.0.1:$node_port" --group flood --in-flight 16 \
-  --acks "$work/acks" --seconds "$seconds" >"$work/load.out" \
-  2>"$work/load.err" &
+  --acks "$work/acks" --seconds "$seconds" --count 1000000000 \
+  >"$work/load.out" 2>"$work/load.err" &
 load_pid=$!
 peak=$before
 # Sampled until the driver ends (bounded by its --seconds and timeouts).
