@@ -217,7 +217,8 @@ private:
 
 /// What the actors of a run share with the main thread.
 struct run_shared {
-  explicit run_shared(const command_line& cl) : acks(cl.acks), bounds(cl.bounds_log) {
+  explicit run_shared(const command_line& cl)
+    : acks(cl.acks), bounds(cl.bounds_log) {
     // nop
   }
 
