@@ -57,7 +57,7 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
 /// which was about `what` (e.g. "computing the bounds of group 'g'") and was
 /// given `timeout`. A worker that does not answer in time is blocked on a
 /// database that accepts connections but does not respond (without libpq's
-/// `connect_timeout` and keepalives it waits for TCP to give up): that is
+/// `connect_timeout` and keepalives a call may wait without limit): that is
 /// `store_unavailable` for the requester, as when the database refuses
 /// connections, not CAF's `request_timeout`, which clients read as a lost
 /// node. Any other error is returned as it is.
