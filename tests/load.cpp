@@ -295,7 +295,7 @@ struct requester_state {
   int64_t k = 0;
 };
 
-/// Requester `index` of `n` advances partition `index % partitions` through
+/// Requester `index` advances partition `index % partitions` through
 /// a sequence of its own, interleaved with the other requesters of that
 /// partition: `base + k * share + index / partitions`. Requesters of one
 /// partition race, so some Advances go backwards and are refused.
