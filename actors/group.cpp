@@ -113,9 +113,13 @@ void refresh(self_ptr self) {
         deliver_all(st.refreshing_for, bounds);
         refresh_done(self);
       },
-      [self](caf::error& err) {
+      [self](caf::error& failure) {
         // Keep the last good bounds; the periodic refresh retries soon.
         auto& st = self->state;
+        auto err = store_call_failure(std::move(failure),
+                                      "computing the bounds of group '"
+                                        + st.group + "'",
+                                      st.cfg.store_timeout);
         ++st.failed_refreshes;
         spdlog::warn("msg=\"refresh failed\" group={} error={}",
                      logfmt(st.group), logfmt(describe(err)));
@@ -204,7 +208,13 @@ void write(self_ptr self) {
         refresh(self);
         done();
       },
-      [self, replies, done](caf::error& err) mutable {
+      [self, replies, done](caf::error& failure) mutable {
+        auto err = store_call_failure(
+          std::move(failure),
+          "writing " + std::to_string(replies.size())
+            + " operations of group '" + self->state.group
+            + "' (their outcome is unknown)",
+          self->state.cfg.store_timeout);
         spdlog::error("msg=\"write failed\" group={} operations={} error={}",
                       logfmt(self->state.group), replies.size(),
                       logfmt(describe(err)));
@@ -333,7 +343,12 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
           [self, rp](std::vector<partition_status>& parts) mutable {
             rp.deliver(make_status(self, std::move(parts)));
           },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+          [self, rp](caf::error& err) mutable {
+            rp.deliver(store_call_failure(std::move(err),
+                                          "reading the status of group '"
+                                            + self->state.group + "'",
+                                          self->state.cfg.store_timeout));
+          });
       return rp;
     },
     [self](subscribe_atom, const bounds_subscriber& sub) {

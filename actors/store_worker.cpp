@@ -1,5 +1,7 @@
 #include "actors/store_worker.hpp"
 
+#include <chrono>
+
 #include <caf/actor_pool.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -55,6 +57,17 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
       return with_store(st, [](store& db) { return db.scan(); });
     },
   };
+}
+
+caf::error store_call_failure(caf::error err, const std::string& what,
+                              caf::timespan timeout) {
+  if (err != caf::sec::request_timeout)
+    return err;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  return make_error(ec::store_unavailable,
+                    what + ": the store did not answer within "
+                      + std::to_string(ms.count())
+                      + " ms (is the database reachable?)");
 }
 
 store_worker spawn_store_pool(caf::actor_system& sys, size_t size,

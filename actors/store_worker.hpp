@@ -53,6 +53,17 @@ store_worker::behavior_type
 store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
                   store_opener open);
 
+/// Returns the error for the failure `err` of a request to a store worker,
+/// which was about `what` (e.g. "computing the bounds of group 'g'") and was
+/// given `timeout`. A worker that does not answer in time is blocked on a
+/// database that accepts connections but does not respond (without libpq's
+/// `connect_timeout` and keepalives a call may wait without limit): that is
+/// `store_unavailable` for the requester, as when the database refuses
+/// connections, not CAF's `request_timeout`, which clients read as a lost
+/// node. Any other error is returned as it is.
+caf::error store_call_failure(caf::error err, const std::string& what,
+                              caf::timespan timeout);
+
 /// Spawns `size` detached workers (a thread and a store each) behind one
 /// handle that hands requests out round-robin. This is what nodes use.
 store_worker spawn_store_pool(caf::actor_system& sys, size_t size,

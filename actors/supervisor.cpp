@@ -115,6 +115,14 @@ void shutdown(self_ptr self, caf::typed_response_promise<ok_atom> rp) {
   }
 }
 
+// Answers a scan (or bootstrap) whose store call failed.
+void fail_scan(self_ptr self,
+               caf::typed_response_promise<std::vector<std::string>>& rp,
+               caf::error& err) {
+  rp.deliver(store_call_failure(std::move(err), "scanning for groups",
+                                self->state.cfg.groups.store_timeout));
+}
+
 } // namespace
 
 supervisor_actor::behavior_type
@@ -145,7 +153,7 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
                     scan_atom::value)
         .then(
           [rp](std::vector<std::string>& names) mutable { rp.deliver(names); },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+          [self, rp](caf::error& err) mutable { fail_scan(self, rp, err); });
       return rp;
     },
     [self](bootstrap_atom) {
@@ -160,7 +168,7 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
                 started.push_back(name);
             rp.deliver(started);
           },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+          [self, rp](caf::error& err) mutable { fail_scan(self, rp, err); });
       return rp;
     },
     [self](shutdown_atom) {

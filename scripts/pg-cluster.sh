@@ -4,7 +4,7 @@
 #
 #   scripts/pg-cluster.sh start DIR PORT   # prints the DSN on stdout
 #   scripts/pg-cluster.sh fresh DIR PORT   # stop, delete, start empty
-#   scripts/pg-cluster.sh stop DIR
+#   scripts/pg-cluster.sh stop DIR [MODE]  # MODE: fast (default), immediate
 #
 # As root the server runs as the `postgres` user (PostgreSQL refuses root)
 # and its files live under /tmp (see below).
@@ -18,7 +18,7 @@ as_owner() {
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|fresh DIR PORT | stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|fresh DIR PORT | stop DIR [MODE]" >&2; exit 2; }
 
 # As root the server runs as `postgres`, which may not be able to reach DIR
 # (a clone in a mode-700 temporary folder, say). Its files then live in a
@@ -27,9 +27,11 @@ if [ "$(id -u)" = 0 ]; then
   dir="/tmp/checkpoint-pg-$(realpath -m "$dir" | md5sum | cut -c1-16)"
 fi
 
+# `immediate` is a crash as far as clients and the next start are concerned
+# (no checkpoint; the next start replays the WAL).
 stop_cluster() {
   if [ -f "$dir/data/postmaster.pid" ]; then
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m "${1:-fast}" -w stop >/dev/null
   fi
 }
 
@@ -53,8 +55,8 @@ case "$cmd" in
     echo "host=127.0.0.1 port=$port dbname=postgres user=postgres"
     ;;
   stop)
-    stop_cluster
+    stop_cluster "${3:-fast}"
     ;;
   *)
-    echo "usage: $0 start|fresh DIR PORT | stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|fresh DIR PORT | stop DIR [MODE]" >&2; exit 2 ;;
 esac

@@ -40,6 +40,25 @@ struct fixture : actor_fixture {
   }
 };
 
+// A worker blocked on a database that accepts connections but never
+// answers: it takes every request and answers none.
+store_worker::behavior_type silent_worker(store_worker::pointer self) {
+  return {
+    [self](apply_atom, const std::string&, const std::vector<operation>&) {
+      return self->make_response_promise<std::vector<caf::error>>();
+    },
+    [self](bounds_atom, const std::string&, int32_t) {
+      return self->make_response_promise<hlc_range>();
+    },
+    [self](status_atom, const std::string&) {
+      return self->make_response_promise<std::vector<partition_status>>();
+    },
+    [self](scan_atom) {
+      return self->make_response_promise<std::vector<std::string>>();
+    },
+  };
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(group_actor_tests, fixture)
@@ -217,6 +236,32 @@ CAF_TEST(a failed refresh keeps the last good bounds) {
   sched.trigger_timeout();
   drain();
   CAF_CHECK_EQUAL(bounds(), including(zero_time, t(4)));
+}
+
+CAF_TEST(a store that does not answer fails requests as store_unavailable) {
+  auto silent = sys.spawn(silent_worker);
+  group_config config;
+  config.refresh_interval = caf::timespan{0};
+  group = sys.spawn(group_impl, std::string{"g"}, config, silent,
+                    supervisor_actor{}, std::vector<bounds_subscriber>{});
+  drain();
+  auto adv = self->request(group, caf::infinite, advance_atom::value,
+                           std::string{"p"}, t(1));
+  auto stat = self->request(group, caf::infinite, status_atom::value);
+  drain();
+  // The store calls' timeouts, not CAF's request_timeout: clients read that
+  // as a lost node, and retrying here is the right thing to do.
+  sched.trigger_timeouts();
+  drain();
+  auto unavailable = [](caf::error& err) {
+    CAF_CHECK_EQUAL(code_of(err), ec::store_unavailable);
+    CAF_CHECK_NOT_EQUAL(describe(err).find("did not answer within 30000 ms"),
+                        std::string::npos);
+  };
+  adv.receive([](ok_atom) { CAF_FAIL("the advance succeeded"); }, unavailable);
+  stat.receive([](group_status&) { CAF_FAIL("the status succeeded"); },
+               unavailable);
+  self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(shutdown answers everything queued before the group exits) {
