@@ -1,6 +1,7 @@
 // checkpointctl: the operator CLI of a checkpointd node, itself a CAF node.
 //
 //   checkpointctl [--node HOST:PORT] [--json] [--lookahead L] [--timeout S]
+//                 [--tls-certificate PEM --tls-key PEM --tls-ca PEM]
 //                 COMMAND ARGS
 //
 // Exit status: 0 success, 1 the node refused the operation, 2 usage error
@@ -54,6 +55,9 @@ struct command_line {
 
   /// How long connecting and each request may take.
   caf::timespan timeout = std::chrono::seconds(5);
+
+  /// The files of mutual TLS with the node; none: plain TCP.
+  tls_files tls;
 
   /// The command's name and arguments (only those it takes are set).
   std::string command;
@@ -178,6 +182,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   app.add_option("--timeout", timeout, "seconds to wait for the node")
     ->check(CLI::PositiveNumber)
     ->capture_default_str();
+  add_tls_options(app, cl.tls);
   std::string ts, min, max;
   auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
   advance->add_option("GROUP", cl.group)->required();
@@ -223,6 +228,8 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   if (!addr)
     return usage(describe(addr.error()));
   cl.address = std::move(*addr);
+  if (auto problem = check_tls(cl.tls, "--tls-"); !problem.empty())
+    return usage(problem);
   if (cl.command != "scan" && cl.command != "groups") {
     auto name = canonical_name(cl.group, "group");
     if (!name)
@@ -357,6 +364,7 @@ int main(int argc, char** argv) {
     std::cerr << "checkpointctl: " << describe(err) << std::endl;
     return exit_unreachable;
   }
+  use_tls(cfg, cl.tls);
   caf::actor_system sys{cfg};
   return run(sys, cl);
 }

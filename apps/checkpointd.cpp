@@ -37,6 +37,7 @@
 #include "actors/metrics.hpp"
 #include "actors/supervisor.hpp"
 #include "apps/http_endpoint.hpp"
+#include "apps/tls.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 #include "storage/postgres_store.hpp"
@@ -81,6 +82,9 @@ public:
 
   /// Allows publishing on an address other than loopback, without TLS.
   bool insecure = false;
+
+  /// The files of mutual TLS on the node port; none: plain TCP.
+  tls_files tls;
 
   /// The port of the HTTP endpoint (/metrics, /healthz) on `host`; 0 picks
   /// a free one, -1 (the default) serves none.
@@ -130,8 +134,13 @@ public:
       .add(host, "host", "address on which the supervisor is published")
       .add(port, "port", "port of the supervisor (0: pick a free one)")
       .add(insecure, "insecure",
-           "allow a host other than loopback (the plain node port is not "
-           "safe to expose)");
+           "allow a host other than loopback without TLS (the plain node "
+           "port is not safe to expose)");
+    opt_group{custom_options_, "checkpoint.node.tls"}
+      .add(tls.certificate, "certificate",
+           "PEM certificate (chain) of the node; turns on mutual TLS")
+      .add(tls.key, "key", "PEM private key of the certificate, unencrypted")
+      .add(tls.ca, "ca", "PEM CA certificate(s) that sign every peer");
     opt_group{custom_options_, "checkpoint.metrics"}.add(
       metrics_port, "port",
       "port of /metrics and /healthz (0: pick a free one, -1: none)");
@@ -164,13 +173,22 @@ public:
       return "checkpoint.sqlite.path: must not be empty";
     if (host.empty())
       return "checkpoint.node.host: must not be empty";
-    if (!insecure && !is_loopback(host))
+    // CAF's own options would skip the startup checks of check_tls.
+    if (!openssl_certificate.empty() || !openssl_key.empty()
+        || !openssl_passphrase.empty() || !openssl_capath.empty()
+        || !openssl_cafile.empty())
+      return "openssl.*: not used by checkpointd; set "
+             "checkpoint.node.tls.certificate, .key and .ca instead";
+    if (auto problem = check_tls(tls, "checkpoint.node.tls.");
+        !problem.empty())
+      return problem;
+    if (!insecure && !tls.enabled() && !is_loopback(host))
       return "checkpoint.node.host: " + host
              + " is not a loopback address, and the plain CAF node port is "
                "not safe to expose (one crafted header makes the node "
                "allocate gigabytes before any authentication); keep the "
-               "node on 127.0.0.1, or set checkpoint.node.insecure=true to "
-               "accept the risk";
+               "node on 127.0.0.1, configure TLS (checkpoint.node.tls.*), "
+               "or set checkpoint.node.insecure=true to accept the risk";
     if (metrics_port < -1 || metrics_port > 65535)
       return "checkpoint.metrics.port: expected -1 (none), 0 (any) or a "
              "port, got "
@@ -395,7 +413,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
     spdlog::info("msg=\"serving metrics\" address={}:{}", logfmt(cfg.host),
                  http->port());
   }
-  auto port = sys.middleman().publish(sup, cfg.port, cfg.host.c_str());
+  auto port = publish_supervisor(sup, cfg.port, cfg.host);
   if (!port) {
     std::cerr << "checkpointd: checkpoint.node.port: cannot listen on "
               << cfg.host << ':' << cfg.port << ": " << describe(port.error())
@@ -404,14 +422,16 @@ int run(caf::actor_system& sys, const node_config& cfg,
     return exit_runtime;
   }
   // Warned before the `listening on` line, which readers wait for.
-  if (!is_loopback(cfg.host))
+  auto tls = tls_enabled(sys);
+  if (!tls && !is_loopback(cfg.host))
     spdlog::warn("msg=\"node port reachable beyond loopback without TLS\" "
                  "address={}:{} option=checkpoint.node.insecure",
                  logfmt(cfg.host), *port);
-  std::cout << "listening on " << cfg.host << ':' << *port << std::endl;
+  std::cout << "listening on " << cfg.host << ':' << *port
+            << (tls ? " with TLS" : "") << std::endl;
   // The store's location only: a DSN may hold a password.
-  spdlog::info("msg=listening address={}:{} store={} location={}",
-               logfmt(cfg.host), *port, cfg.kind,
+  spdlog::info("msg=listening address={}:{} tls={} store={} location={}",
+               logfmt(cfg.host), *port, tls, cfg.kind,
                logfmt(cfg.kind == "postgres" ? "schema " + cfg.postgres.schema
                                              : cfg.sqlite.path));
   // Other nodes' writes to the database wake this node's groups at once;
@@ -483,6 +503,7 @@ int main(int argc, char** argv) {
   // Outlives the actor system: a group that failed to drain in time may
   // still update it until the system stops.
   metrics_registry metrics;
+  use_tls(cfg, cfg.tls);
   caf::actor_system sys{cfg};
   return run(sys, cfg, metrics);
 }

@@ -108,8 +108,8 @@ expect() {
 }
 
 # start_node ARGS...: starts checkpointd with ARGS and waits (15 s at most)
-# for its `listening on HOST:PORT` line; sets node_pid, node_out, node_port.
-# Its stderr is in $work/node.err.
+# for its `listening on HOST:PORT[ with TLS]` line; sets node_pid, node_out,
+# node_port. Its stderr is in $work/node.err.
 start_node() {
   spawn_fifo node "$daemon" "$@"
   node_pid=$spawned_pid node_out=$spawned_out
@@ -119,7 +119,9 @@ start_node() {
     fail "checkpointd $* did not start: $(cat "$work/node.err")"
     return 1
   fi
-  node_port=${line##*:}
+  local address=${line#listening on }
+  address=${address%% *}
+  node_port=${address##*:}
 }
 
 # stop_node: SIGTERM, then expects exit 0 within 15 s.
