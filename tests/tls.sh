@@ -68,7 +68,7 @@ if start_node --config-file="$configs/tls.ini" --checkpoint.node.port=0; then
   expect 0 "" "" -- "${c[@]}" "${trusted[@]}" ensure g p1
   expect 0 "" "" -- "${c[@]}" "${trusted[@]}" advance g p1 5
   expect 0 "[ 1.0000000001 -> 5.0000000001 )" "" -- \
-    "${c[@]}" "${trusted[@]}" bounds g
+    "${c[@]}" "${trusted[@]}" refresh g
   # Refused by the node during the handshake: another CA's client, a
   # client without a certificate (plain TCP).
   expect 3 "" "disconnect_during_handshake" -- "${c[@]}" \
