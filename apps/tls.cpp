@@ -99,7 +99,8 @@ std::string check_tls(const tls_files& files, const std::string& prefix) {
     return fail("ca", files.ca + " holds no PEM CA certificate");
   if (SSL_CTX_build_cert_chain(ctx.get(), 0) != 1)
     return fail("certificate", files.certificate
-                                 + " is not signed by the CA in " + files.ca);
+                                 + " does not verify against the CA in "
+                                 + files.ca);
   return {};
 }
 

@@ -77,7 +77,7 @@ if start_node --config-file="$configs/tls.ini" --checkpoint.node.port=0; then
   expect 3 "" "cannot reach node 127.0.0.1:$node_port" -- "${c[@]}" groups
   # Refused by the client before it connects: a certificate that its CA
   # did not sign.
-  expect 2 "" "--tls-certificate: rogue/client.pem is not signed by the CA" \
+  expect 2 "" "--tls-certificate: rogue/client.pem does not verify against" \
     -- "${c[@]}" --tls-certificate rogue/client.pem \
     --tls-key rogue/client.key --tls-ca tls/ca.pem groups
   expect 0 "g" "" -- "${c[@]}" "${trusted[@]}" groups
@@ -111,6 +111,10 @@ ca=checkpoint.node.tls.ca
 echo "not a key" >garbage.pem
 openssl pkey -in tls/node.key -aes256 -passout pass:secret \
   -out encrypted.key || fail "openssl could not encrypt a key"
+# The node's key, certified until yesterday.
+openssl x509 -x509toreq -in tls/node.pem -key tls/node.key 2>/dev/null |
+  openssl x509 -req -CA tls/ca.pem -CAkey tls/ca.key -days -1 \
+    -out expired.pem 2>/dev/null || fail "openssl could not make a certificate"
 bad_start "$cert: cannot read missing.pem: No such file or directory" \
   "--$cert=missing.pem" "--$key=tls/node.key" "--$ca=tls/ca.pem"
 bad_start "$key: cannot read tls: not a regular file" \
@@ -128,8 +132,10 @@ bad_start "$ca: cannot read missing.pem: No such file or directory" \
   "--$cert=tls/node.pem" "--$key=tls/node.key" "--$ca=missing.pem"
 bad_start "$ca: garbage.pem holds no PEM CA certificate" \
   "--$cert=tls/node.pem" "--$key=tls/node.key" "--$ca=garbage.pem"
-bad_start "$cert: tls/node.pem is not signed by the CA in rogue/ca.pem" \
-  "--$cert=tls/node.pem" "--$key=tls/node.key" "--$ca=rogue/ca.pem"
+bad_start "$cert: tls/node.pem does not verify against the CA in \
+rogue/ca.pem" "--$cert=tls/node.pem" "--$key=tls/node.key" "--$ca=rogue/ca.pem"
+bad_start "certificate verify failed: Verify error:certificate has expired" \
+  "--$cert=expired.pem" "--$key=tls/node.key" "--$ca=tls/ca.pem"
 bad_start "$ca: required for TLS" "--$cert=tls/node.pem" "--$key=tls/node.key"
 bad_start "openssl.*: not used by checkpointd" --openssl.cafile=tls/ca.pem
 expect 2 "" "--tls-key: required for TLS" -- \
