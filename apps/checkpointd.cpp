@@ -83,7 +83,8 @@ public:
   /// Allows publishing on an address other than loopback, without TLS.
   bool insecure = false;
 
-  /// The files of mutual TLS on the node port; none: plain TCP.
+  /// The files of mutual TLS on the node port (not the metrics port); none:
+  /// plain TCP.
   tls_files tls;
 
   /// The port of the HTTP endpoint (/metrics, /healthz) on `host`; 0 picks
@@ -136,9 +137,12 @@ public:
       .add(insecure, "insecure",
            "allow a host other than loopback without TLS (the plain node "
            "port is not safe to expose)");
-    opt_group{custom_options_, "checkpoint.node.tls"}
+    // Not `checkpoint.node.tls`: CAF 0.17.6 drops the keys read from a
+    // `[checkpoint.node]` section when a `[checkpoint.node.tls]` one follows.
+    opt_group{custom_options_, "checkpoint.tls"}
       .add(tls.certificate, "certificate",
-           "PEM certificate (chain) of the node; turns on mutual TLS")
+           "PEM certificate (chain) of the node; turns on mutual TLS on the "
+           "node port")
       .add(tls.key, "key", "PEM private key of the certificate, unencrypted")
       .add(tls.ca, "ca", "PEM CA certificate(s) that sign every peer");
     opt_group{custom_options_, "checkpoint.metrics"}.add(
@@ -178,16 +182,15 @@ public:
         || !openssl_passphrase.empty() || !openssl_capath.empty()
         || !openssl_cafile.empty())
       return "openssl.*: not used by checkpointd; set "
-             "checkpoint.node.tls.certificate, .key and .ca instead";
-    if (auto problem = check_tls(tls, "checkpoint.node.tls.");
-        !problem.empty())
+             "checkpoint.tls.certificate, .key and .ca instead";
+    if (auto problem = check_tls(tls, "checkpoint.tls."); !problem.empty())
       return problem;
     if (!insecure && !tls.enabled() && !is_loopback(host))
       return "checkpoint.node.host: " + host
              + " is not a loopback address, and the plain CAF node port is "
                "not safe to expose (one crafted header makes the node "
                "allocate gigabytes before any authentication); keep the "
-               "node on 127.0.0.1, configure TLS (checkpoint.node.tls.*), "
+               "node on 127.0.0.1, configure TLS (checkpoint.tls.*), "
                "or set checkpoint.node.insecure=true to accept the risk";
     if (metrics_port < -1 || metrics_port > 65535)
       return "checkpoint.metrics.port: expected -1 (none), 0 (any) or a "
@@ -430,10 +433,11 @@ int run(caf::actor_system& sys, const node_config& cfg,
   std::cout << "listening on " << cfg.host << ':' << *port
             << (tls ? " with TLS" : "") << std::endl;
   // The store's location only: a DSN may hold a password.
-  spdlog::info("msg=listening address={}:{} tls={} store={} location={}",
-               logfmt(cfg.host), *port, tls, cfg.kind,
+  spdlog::info("msg=listening address={}:{} store={} location={} tls={}",
+               logfmt(cfg.host), *port, cfg.kind,
                logfmt(cfg.kind == "postgres" ? "schema " + cfg.postgres.schema
-                                             : cfg.sqlite.path));
+                                             : cfg.sqlite.path),
+               tls);
   // Other nodes' writes to the database wake this node's groups at once;
   // its first connection wakes every group already running.
   listener_actor listener;

@@ -60,8 +60,9 @@ trusted=(--tls-certificate tls/client.pem --tls-key tls/client.key
 
 echo "== configs/tls.ini: TLS on 0.0.0.0 without checkpoint.node.insecure"
 if start_node --config-file="$configs/tls.ini" --checkpoint.node.port=0; then
-  grep -qF "tls=true" "$work/node.err" ||
-    fail "no tls=true in the startup log: $(cat "$work/node.err")"
+  [[ $node_line == "listening on 0.0.0.0:$node_port with TLS" ]] ||
+    fail "checkpointd started with '$node_line'"
+  # Warned before that line, if at all.
   grep -qF "without TLS" "$work/node.err" &&
     fail "a TLS node warned: $(cat "$work/node.err")"
   c=("$ctl" --node "127.0.0.1:$node_port")
@@ -106,8 +107,8 @@ fi
 
 echo "== bad files stop the node at startup, before it listens"
 files=(--checkpoint.sqlite.path="$work/bad.db" --checkpoint.node.port=0)
-cert=checkpoint.node.tls.certificate key=checkpoint.node.tls.key
-ca=checkpoint.node.tls.ca
+cert=checkpoint.tls.certificate key=checkpoint.tls.key
+ca=checkpoint.tls.ca
 echo "not a key" >garbage.pem
 openssl pkey -in tls/node.key -aes256 -passout pass:secret \
   -out encrypted.key || fail "openssl could not encrypt a key"
