@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs checkpointd on every file in configs/ and drives it with checkpointctl
-# over 127.0.0.1: every command, every exit status, watch across two
-# processes, bad configs, SIGTERM. Every wait is bounded.
+# Runs checkpointd on configs/local.ini and configs/postgres.ini (tls.sh runs
+# configs/tls.ini) and drives it with checkpointctl over 127.0.0.1: every
+# command, every exit status, watch across two processes, bad configs,
+# SIGTERM. Every wait is bounded.
 #
 #   nodes.sh CHECKPOINTD CHECKPOINTCTL CONFIGS_DIR
 #

@@ -13,15 +13,16 @@ daemon=$1
 ctl=$2
 remote_client=$3
 configs=$4
-certs="${BASH_SOURCE%/*}/../scripts/tls-certs.sh"
+certs=$(realpath "${BASH_SOURCE%/*}/../scripts/tls-certs.sh")
 source "${BASH_SOURCE%/*}/lib.sh"
 
 # crafted_header: a CAF 0.17 protocol header (32 bytes: a client handshake
 # declaring a payload of 2^32 - 1 bytes), which the plain node port answers
-# by allocating that payload before any check.
+# by allocating that payload before any check. One write, before the peer
+# can have closed the connection (a later one could raise SIGPIPE here).
 crafted_header() {
-  printf '\x01\x00\x00\x00\xff\xff\xff\xff'
-  head -c 24 /dev/zero
+  local zeros='\x00\x00\x00\x00\x00\x00\x00\x00'
+  printf "\x01\x00\x00\x00\xff\xff\xff\xff$zeros$zeros$zeros"
 }
 
 # rss_mib: the node's resident memory in MiB.
