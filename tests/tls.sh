@@ -22,7 +22,7 @@ source "${BASH_SOURCE%/*}/lib.sh"
 # can have closed the connection (a later one could raise SIGPIPE here).
 crafted_header() {
   local zeros='\x00\x00\x00\x00\x00\x00\x00\x00'
-  printf "\x01\x00\x00\x00\xff\xff\xff\xff$zeros$zeros$zeros"
+  printf '\x01\x00\x00\x00\xff\xff\xff\xff%b' "$zeros$zeros$zeros"
 }
 
 # rss_mib: the node's resident memory in MiB.
