@@ -5,6 +5,7 @@
 //
 //   checkpoint-demo [--node HOST:PORT] [--group NAME] [--partitions N]
 //                   [--seconds S] [--timeout S]
+//                   [--tls-certificate PEM --tls-key PEM --tls-ca PEM]
 //
 // Stops after `--seconds` or on SIGINT/SIGTERM. Exit status: 0 success,
 // 1 the node refused an operation, 2 usage error, 3 the node could not be
@@ -80,6 +81,9 @@ struct command_line {
 
   /// How long connecting and each request may take.
   caf::timespan timeout = 5s;
+
+  /// The files of mutual TLS with the node; none: plain TCP.
+  tls_files tls;
 };
 
 /// Parses the command line; returns an exit status when done already.
@@ -102,6 +106,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   auto timeout_opt =
     app.add_option("--timeout", timeout, "seconds to wait for the node")
       ->capture_default_str();
+  add_tls_options(app, cl.tls);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +133,8 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   if (!addr)
     return usage(describe(addr.error()));
   cl.address = std::move(*addr);
+  if (auto problem = check_tls(cl.tls, "--tls-"); !problem.empty())
+    return usage(problem);
   auto group = canonical_name(cl.group, "group");
   if (!group)
     return usage(describe(group.error()));
@@ -599,6 +606,7 @@ int main(int argc, char** argv) {
     std::cerr << "checkpoint-demo: " << describe(err) << std::endl;
     return exit_unreachable;
   }
+  use_tls(cfg, cl.tls);
   caf::actor_system sys{cfg};
   return run(sys, cl);
 }

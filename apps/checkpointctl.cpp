@@ -1,6 +1,7 @@
 // checkpointctl: the operator CLI of a checkpointd node, itself a CAF node.
 //
 //   checkpointctl [--node HOST:PORT] [--json] [--lookahead L] [--timeout S]
+//                 [--tls-certificate PEM --tls-key PEM --tls-ca PEM]
 //                 COMMAND ARGS
 //
 // Exit status: 0 success, 1 the node refused the operation, 2 usage error
@@ -240,6 +241,7 @@ int main(int argc, char** argv) {
     std::cerr << "checkpointctl: " << describe(err) << std::endl;
     return exit_unreachable;
   }
+  use_tls(cfg, cl.tls);
   caf::actor_system sys{cfg};
   return run(sys, cl);
 }

@@ -165,7 +165,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
     spdlog::info("msg=\"serving metrics\" address={}:{}", logfmt(cfg.host),
                  http->port());
   }
-  auto port = sys.middleman().publish(sup, cfg.port, cfg.host.c_str());
+  auto port = publish_supervisor(sup, cfg.port, cfg.host);
   if (!port) {
     std::cerr << "checkpointd: checkpoint.node.port: cannot listen on "
               << cfg.host << ':' << cfg.port << ": " << describe(port.error())
@@ -174,16 +174,19 @@ int run(caf::actor_system& sys, const node_config& cfg,
     return exit_runtime;
   }
   // Warned before the `listening on` line, which readers wait for.
-  if (!is_loopback(cfg.host))
+  auto tls = tls_enabled(sys);
+  if (!tls && !is_loopback(cfg.host))
     spdlog::warn("msg=\"node port reachable beyond loopback without TLS\" "
                  "address={}:{} option=checkpoint.node.insecure",
                  logfmt(cfg.host), *port);
-  std::cout << "listening on " << cfg.host << ':' << *port << std::endl;
+  std::cout << "listening on " << cfg.host << ':' << *port
+            << (tls ? " with TLS" : "") << std::endl;
   // The store's location only: a DSN may hold a password.
-  spdlog::info("msg=listening address={}:{} store={} location={}",
+  spdlog::info("msg=listening address={}:{} store={} location={} tls={}",
                logfmt(cfg.host), *port, cfg.kind,
                logfmt(cfg.kind == "postgres" ? "schema " + cfg.postgres.schema
-                                             : cfg.sqlite.path));
+                                             : cfg.sqlite.path),
+               tls);
   // Other nodes' writes to the database wake this node's groups at once;
   // its first connection wakes every group already running.
   listener_actor listener;
@@ -239,6 +242,7 @@ int main(int argc, char** argv) {
   // Outlives the actor system: a group that failed to drain in time may
   // still update it until the system stops.
   metrics_registry metrics;
+  use_tls(cfg, cfg.tls);
   caf::actor_system sys{cfg};
   return run(sys, cfg, metrics);
 }

@@ -27,6 +27,7 @@ parse_command_line(int argc, const char* const* argv) {
   auto timeout_opt =
     app.add_option("--timeout", timeout, "seconds to wait for the node")
       ->capture_default_str();
+  add_tls_options(app, cl.tls);
   std::string ts, min, max;
   auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
   advance->add_option("GROUP", cl.group)->required();
@@ -81,6 +82,8 @@ parse_command_line(int argc, const char* const* argv) {
   if (!addr)
     return usage(describe(addr.error()));
   cl.address = std::move(*addr);
+  if (auto problem = check_tls(cl.tls, "--tls-"); !problem.empty())
+    return usage(problem);
   if (cl.command != "scan" && cl.command != "groups") {
     auto name = canonical_name(cl.group, "group");
     if (!name)

@@ -39,6 +39,9 @@ struct command_line {
   /// How long connecting and each request may take.
   caf::timespan timeout = std::chrono::seconds(5);
 
+  /// The files of mutual TLS with the node; none: plain TCP.
+  tls_files tls;
+
   /// The command's name and arguments (only those it takes are set). The
   /// group is in canonical form; partition names are the node's to check.
   std::string command;

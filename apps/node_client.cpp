@@ -61,8 +61,8 @@ caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
   auto& sys = self->home_system();
   caf::expected<supervisor_actor> result = caf::sec::request_timeout;
   self
-    ->request(sys.middleman().actor_handle(), timeout,
-              caf::connect_atom::value, addr.host, addr.port)
+    ->request(connector(sys), timeout, caf::connect_atom::value, addr.host,
+              addr.port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
           const std::set<std::string>& ifs) {

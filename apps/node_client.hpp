@@ -2,7 +2,7 @@
 
 // What every client program of a checkpointd node needs: its address from
 // `HOST:PORT`, a CAF config with the component's types, and a connection to
-// the node's supervisor that cannot hang.
+// the node's supervisor (plain or TLS) that cannot hang.
 
 #include <cstdint>
 #include <string>
@@ -13,6 +13,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "apps/tls.hpp"
 #include "messages/actors.hpp"
 
 namespace checkpoint {
@@ -51,9 +52,10 @@ struct client_config : caf::actor_system_config {
   caf::error parse_defaults();
 };
 
-/// Connects to the supervisor that `addr` publishes, waiting at most
-/// `timeout`: `remote_actor()` would wait forever for a peer that accepts
-/// but never answers the handshake.
+/// Connects to the supervisor that `addr` publishes, over TLS when the
+/// system speaks it (see `use_tls`), waiting at most `timeout`:
+/// `remote_actor()` would wait forever for a peer that accepts but never
+/// answers the handshake.
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
                                                    const node_address& addr,
                                                    caf::timespan timeout);

@@ -51,8 +51,16 @@ node_config::node_config() {
     .add(host, "host", "address on which the supervisor is published")
     .add(port, "port", "port of the supervisor (0: pick a free one)")
     .add(insecure, "insecure",
-         "allow a host other than loopback (the plain node port is not "
-         "safe to expose)");
+         "allow a host other than loopback without TLS (the plain node "
+         "port is not safe to expose)");
+  // Not `checkpoint.node.tls`: CAF 0.17.6 drops the keys read from a
+  // `[checkpoint.node]` section when a `[checkpoint.node.tls]` one follows.
+  opt_group{custom_options_, "checkpoint.tls"}
+    .add(tls.certificate, "certificate",
+         "PEM certificate (chain) of the node; turns on mutual TLS on the "
+         "node port")
+    .add(tls.key, "key", "PEM private key of the certificate, unencrypted")
+    .add(tls.ca, "ca", "PEM CA certificate(s) that sign every peer");
   opt_group{custom_options_, "checkpoint.metrics"}.add(
     metrics_port, "port",
     "port of /metrics and /healthz (0: pick a free one, -1: none)");
@@ -158,13 +166,21 @@ std::string node_config::validate() const {
     return "checkpoint.sqlite.path: must not be empty";
   if (host.empty())
     return "checkpoint.node.host: must not be empty";
-  if (!insecure && !is_loopback(host))
+  // CAF's own options would skip the startup checks of check_tls.
+  if (!openssl_certificate.empty() || !openssl_key.empty()
+      || !openssl_passphrase.empty() || !openssl_capath.empty()
+      || !openssl_cafile.empty())
+    return "openssl.*: not used by checkpointd; set "
+           "checkpoint.tls.certificate, .key and .ca instead";
+  if (auto problem = check_tls(tls, "checkpoint.tls."); !problem.empty())
+    return problem;
+  if (!insecure && !tls.enabled() && !is_loopback(host))
     return "checkpoint.node.host: " + host
            + " is not a loopback address, and the plain CAF node port is "
              "not safe to expose (one crafted header makes the node "
              "allocate gigabytes before any authentication); keep the "
-             "node on 127.0.0.1, or set checkpoint.node.insecure=true to "
-             "accept the risk";
+             "node on 127.0.0.1, configure TLS (checkpoint.tls.*), "
+             "or set checkpoint.node.insecure=true to accept the risk";
   if (metrics_port < -1 || metrics_port > 65535)
     return "checkpoint.metrics.port: expected -1 (none), 0 (any) or a "
            "port, got "

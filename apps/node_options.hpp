@@ -15,6 +15,7 @@
 #include <caf/settings.hpp>
 
 #include "actors/supervisor.hpp"
+#include "apps/tls.hpp"
 #include "storage/postgres_store.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -44,6 +45,10 @@ public:
 
   /// Allows publishing on an address other than loopback, without TLS.
   bool insecure = false;
+
+  /// The files of mutual TLS on the node port (not the metrics port); none:
+  /// plain TCP.
+  tls_files tls;
 
   /// The port of the HTTP endpoint (/metrics, /healthz) on `host`; 0 picks
   /// a free one, -1 (the default) serves none.

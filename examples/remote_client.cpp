@@ -2,6 +2,7 @@
 // with the component's message types registered can. Usage:
 //
 //   remote_client [--node HOST:PORT] [--group NAME]
+//                 [--tls-certificate PEM --tls-key PEM --tls-ca PEM]
 //
 // Starts the group (default `orders`) on the node, subscribes an actor of
 // this process, sends Ensure, Advance and Commit, and prints each bounds
@@ -21,8 +22,10 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "apps/tls.hpp"
 #include "examples/example.hpp"
 #include "messages/register.hpp"
 
@@ -34,7 +37,14 @@ int main(int argc, char** argv) {
   std::string group_name = "orders";
   app.add_option("--node", node, "the checkpointd node, HOST:PORT");
   app.add_option("--group", group_name, "the group to drive");
+  tls_files tls;
+  add_tls_options(app, tls);
   CLI11_PARSE(app, argc, argv);
+  // CAF reads the files only when it connects; a bad one would hang there.
+  if (auto problem = check_tls(tls, "--tls-"); !problem.empty()) {
+    std::cerr << problem << std::endl;
+    return 2;
+  }
   auto colon = node.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "--node: expected HOST:PORT, got " << node << std::endl;
@@ -46,8 +56,13 @@ int main(int argc, char** argv) {
   cfg.load<caf::io::middleman>();
   // Without them, messages would arrive empty (see register_message_types).
   register_message_types(cfg);
+  // With the files: CAF's OpenSSL module, which caf::openssl::remote_actor
+  // (and a checkpointd with TLS) needs.
+  use_tls(cfg, tls);
   caf::actor_system sys{cfg};
-  auto sup = sys.middleman().remote_actor<supervisor_actor>(host, port);
+  auto sup = tls.enabled()
+               ? caf::openssl::remote_actor<supervisor_actor>(sys, host, port)
+               : sys.middleman().remote_actor<supervisor_actor>(host, port);
   if (!sup) {
     std::cerr << "cannot reach " << node << ": " << describe(sup.error())
               << std::endl;

@@ -49,7 +49,8 @@ bool accepted_is_sound(const node_config& cfg) {
   for (auto& [group, partitions] : cfg.boot_partitions)
     if (std::count(cfg.boot_groups.begin(), cfg.boot_groups.end(), group) == 0)
       return false;
-  return !cfg.host.empty() && (cfg.insecure || is_loopback(cfg.host))
+  return !cfg.host.empty()
+         && (cfg.insecure || cfg.tls.enabled() || is_loopback(cfg.host))
          && cfg.metrics_port >= -1 && cfg.metrics_port <= 65535
          && groups.lookahead >= 0 && groups.refresh_interval.count() > 0
          && cfg.workers >= 1 && groups.max_batch >= 1

@@ -5,8 +5,8 @@
 #   scripts/soak.sh [BUILD_DIR]      (default: build)
 #
 # Environment: KILLS (default 25), OUTAGES (5), CYCLES (1000), FLOOD_SECONDS
-# (30), PG_PORT (55435, a cluster for the crash and overload runs) and
-# OUTAGE_PORT (55436, the cluster that the outage run stops and starts). Both
+# (30), PG_PORT (25435, a cluster for the crash and overload runs) and
+# OUTAGE_PORT (25436, the cluster that the outage run stops and starts). Both
 # clusters are the script's own, under BUILD_DIR. It takes about 5 minutes
 # on 2 cores and prints the counts of each run and a summary; the exit
 # status is 1 if any run failed.
@@ -18,8 +18,8 @@ kills=${KILLS:-25}
 outages=${OUTAGES:-5}
 cycles=${CYCLES:-1000}
 flood_seconds=${FLOOD_SECONDS:-30}
-pg_port=${PG_PORT:-55435}
-outage_port=${OUTAGE_PORT:-55436}
+pg_port=${PG_PORT:-25435}
+outage_port=${OUTAGE_PORT:-25436}
 
 [[ -f $build/CMakeCache.txt ]] ||
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

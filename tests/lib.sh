@@ -6,9 +6,9 @@
 # It sets:
 #   work      a temporary directory, removed at exit
 #   failures  the number of failed checks so far
-#   node_pid, node_port, node_out
-#             the checkpointd started by start_node: its process, its port
-#             and the file descriptor reading its stdout
+#   node_pid, node_port, node_out, node_line
+#             the checkpointd started by start_node: its process, its port,
+#             the file descriptor reading its stdout and its first line
 # and kills a node still running at exit. A script with more to clean up
 # defines `cleanup_more`, which runs at exit before the directory goes.
 #
@@ -20,6 +20,7 @@ failures=0
 node_pid=
 node_port=
 node_out=
+node_line=
 
 on_exit() {
   # A child killed between fork and exec runs the trap too: not its business.
@@ -108,18 +109,19 @@ expect() {
 }
 
 # start_node ARGS...: starts checkpointd with ARGS and waits (15 s at most)
-# for its `listening on HOST:PORT` line; sets node_pid, node_out, node_port.
-# Its stderr is in $work/node.err.
+# for its `listening on HOST:PORT[ with TLS]` line; sets node_pid, node_out,
+# node_line, node_port. Its stderr is in $work/node.err.
 start_node() {
   spawn_fifo node "$daemon" "$@"
-  node_pid=$spawned_pid node_out=$spawned_out
-  local line
-  if ! read -r -t 15 -u "$node_out" line || [[ $line != "listening on "* ]]
-  then
+  node_pid=$spawned_pid node_out=$spawned_out node_line=
+  if ! read -r -t 15 -u "$node_out" node_line ||
+    [[ $node_line != "listening on "* ]]; then
     fail "checkpointd $* did not start: $(cat "$work/node.err")"
     return 1
   fi
-  node_port=${line##*:}
+  local address=${node_line#listening on }
+  address=${address%% *}
+  node_port=${address##*:}
 }
 
 # stop_node: SIGTERM, then expects exit 0 within 15 s.

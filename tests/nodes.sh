@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs checkpointd on every file in configs/ and drives it with checkpointctl
-# over 127.0.0.1: every command, every exit status, watch across two
-# processes, bad configs, SIGTERM. Every wait is bounded.
+# Runs checkpointd on configs/local.ini and configs/postgres.ini (tls.sh runs
+# configs/tls.ini) and drives it with checkpointctl over 127.0.0.1: every
+# command, every exit status, watch across two processes, bad configs,
+# SIGTERM. Every wait is bounded.
 #
 #   nodes.sh CHECKPOINTD CHECKPOINTCTL CONFIGS_DIR
 #
@@ -27,8 +28,8 @@ exercise() {
   expect 0 "" "" -- "${c[@]}" ensure g p1 p2
   expect 0 "" "" -- "${c[@]}" advance g p1 5
   expect 0 "" "" -- "${c[@]}" advance g p2 7.0000000001
-  # The published bounds follow an acknowledged Advance a refresh later;
-  # refresh waits for one.
+  # The published bounds follow a write by a refresh of their own, which a
+  # busy machine may not have finished yet: `refresh` waits for one.
   expect 0 "[ 1.0000000001 -> 5.0000000001 )" "" -- "${c[@]}" refresh g
   expect 0 "[ 1.0000000001 -> 5.0000000001 )" "" -- "${c[@]}" bounds g
   expect 0 '{"group":"g","min":"1.0000000001","max":"5.0000000001"}' "" -- \
