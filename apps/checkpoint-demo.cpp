@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -37,6 +36,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "apps/node_client.hpp"
+#include "apps/stop_signals.hpp"
 #include "messages/actors.hpp"
 #include "messages/error.hpp"
 #include "messages/hlc.hpp"
@@ -448,10 +448,7 @@ int64_t ms_of(caf::timespan d) {
 int wait_until(caf::scoped_actor& self, const supervisor_actor& sup,
                const command_line& cl, wall_clock::time_point deadline) {
   self->monitor(sup);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  auto signals = stop_signals();
   auto status = 0;
   // One pass per 100 ms: bounded by the deadline.
   while (status == 0 && wall_clock::now() < deadline) {
@@ -596,11 +593,7 @@ int main(int argc, char** argv) {
     return *done;
   // Blocked before the actor system starts its threads, which inherit the
   // mask: the signals then wait for `sigtimedwait` in `wait_until`.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  block_stop_signals();
   client_config cfg;
   if (auto err = cfg.parse_defaults()) {
     std::cerr << "checkpoint-demo: " << describe(err) << std::endl;

@@ -8,7 +8,6 @@
 // published before every check has passed.
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -26,12 +25,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/listener.hpp"
-#include "actors/store_worker.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/store_worker.hpp"
 #include "actors/supervisor.hpp"
 #include "apps/http_endpoint.hpp"
 #include "apps/node_options.hpp"
+#include "apps/stop_signals.hpp"
 #include "messages/error.hpp"
 #include "storage/postgres_store.hpp"
 #include "storage/sqlite_store.hpp"
@@ -194,10 +194,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
     listener = spawn_listener(sys, cfg.postgres, sup);
   // SIGINT and SIGTERM are blocked in every thread (see main), so this is
   // the only place that sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  auto signals = stop_signals();
   int received = 0;
   sigwait(&signals, &received);
   std::cerr << "checkpointd: signal " << received << ", shutting down"
@@ -219,11 +216,7 @@ int main(int argc, char** argv) {
   // Blocked before the actor system starts its threads, which inherit the
   // mask: the signals then wait for `sigwait` in `run` instead of killing
   // the process.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  block_stop_signals();
   node_config cfg;
   if (auto problem = cfg.load_options({argv + 1, argv + argc});
       !problem.empty()) {

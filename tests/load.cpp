@@ -30,7 +30,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -58,6 +57,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "apps/node_client.hpp"
+#include "apps/stop_signals.hpp"
 #include "messages/actors.hpp"
 #include "messages/error.hpp"
 #include "messages/hlc.hpp"
@@ -474,10 +474,7 @@ int run_load(caf::actor_system& sys, const command_line& cl) {
   // once its requests are answered (each within the timeout).
   auto drain_deadline = deadline + cl.timeout + 5s;
   // SIGINT and SIGTERM end the run early (blocked in main).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  auto signals = stop_signals();
   timespec no_wait{0, 0};
   while (ended < actors.size() && wall_clock::now() < drain_deadline) {
     if (!sh->stopping
@@ -654,11 +651,7 @@ int main(int argc, char** argv) {
     return *done;
   // Blocked before the actor system starts its threads, which inherit the
   // mask: `run` polls for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  block_stop_signals();
   client_config cfg;
   if (auto err = cfg.parse_defaults()) {
     std::cerr << "checkpoint-load: " << describe(err) << std::endl;
