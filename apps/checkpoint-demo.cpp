@@ -129,11 +129,8 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
       return usage(describe(span.error()));
     cl.timeout = *span;
   }
-  auto addr = parse_node_address(cl.node, "--node");
-  if (!addr)
-    return usage(describe(addr.error()));
-  cl.address = std::move(*addr);
-  if (auto problem = check_tls(cl.tls, "--tls-"); !problem.empty())
+  if (auto problem = check_connection_options(cl.node, cl.tls, cl.address);
+      !problem.empty())
     return usage(problem);
   auto group = canonical_name(cl.group, "group");
   if (!group)

@@ -78,11 +78,8 @@ parse_command_line(int argc, const char* const* argv) {
       return usage(describe(span.error()));
     cl.timeout = *span;
   }
-  auto addr = parse_node_address(cl.node, "--node");
-  if (!addr)
-    return usage(describe(addr.error()));
-  cl.address = std::move(*addr);
-  if (auto problem = check_tls(cl.tls, "--tls-"); !problem.empty())
+  if (auto problem = check_connection_options(cl.node, cl.tls, cl.address);
+      !problem.empty())
     return usage(problem);
   if (cl.command != "scan" && cl.command != "groups") {
     auto name = canonical_name(cl.group, "group");

@@ -45,6 +45,16 @@ caf::expected<caf::timespan> seconds_option(double seconds,
     std::chrono::duration<double>{seconds});
 }
 
+std::string check_connection_options(const std::string& node,
+                                     const tls_files& tls,
+                                     node_address& address) {
+  auto addr = parse_node_address(node, "--node");
+  if (!addr)
+    return describe(addr.error());
+  address = std::move(*addr);
+  return check_tls(tls, "--tls-");
+}
+
 client_config::client_config() {
   load<caf::io::middleman>();
   register_message_types(*this);

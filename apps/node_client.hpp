@@ -29,6 +29,13 @@ struct node_address {
 caf::expected<node_address> parse_node_address(const std::string& text,
                                                const std::string& option);
 
+/// Checks the options by which every client reaches its node: `--node`
+/// (`HOST:PORT`, parsed into `address`) and the `--tls-*` files. Returns
+/// what is wrong, or an empty string.
+std::string check_connection_options(const std::string& node,
+                                     const tls_files& tls,
+                                     node_address& address);
+
 /// The shortest and the longest duration a client option takes, in seconds
 /// (a millisecond, a day).
 constexpr double min_option_seconds = 0.001;

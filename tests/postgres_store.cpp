@@ -53,6 +53,26 @@ std::vector<std::shared_ptr<store>> open_stores(store_backing& backing,
   return result;
 }
 
+// One store on a fresh backing in `schema`, migrated, with a first Advance
+// (g, p, 1) applied; no store (and a failed test) if any step fails.
+struct advanced_store {
+  std::unique_ptr<store_backing> backing;
+  std::shared_ptr<store> s;
+};
+
+advanced_store advanced_store_in(const std::string& schema) {
+  advanced_store result{postgres_backing(schema), nullptr};
+  if (!result.backing)
+    return result;
+  auto stores = open_stores(*result.backing, 1);
+  if (stores.empty())
+    return result;
+  CAF_REQUIRE_EQUAL(outcome(stores.front()->migrate()), "ok");
+  CAF_REQUIRE_EQUAL(outcome(advance(*stores.front(), "g", "p", t(1))), "ok");
+  result.s = std::move(stores.front());
+  return result;
+}
+
 // Runs `f(i)` for every `i < count` on threads of its own, started together
 // to make them overlap, and returns the results in order.
 template <class F>
@@ -182,15 +202,10 @@ CAF_TEST(the schema name is an identifier) {
   // Within the store's limit of 51 bytes; `$$` would end a dollar-quoted
   // function body that named the schema.
   auto schema = random_schema_name() + " \"Q\";DROP$$";
-  auto backing = postgres_backing(schema);
-  if (!backing)
+  auto one = advanced_store_in(schema);
+  if (!one.s)
     return;
-  auto stores = open_stores(*backing, 1);
-  if (stores.empty())
-    return;
-  auto& s = *stores.front();
-  CAF_CHECK_EQUAL(outcome(s.migrate()), "ok");
-  CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(1))), "ok");
+  auto& s = *one.s;
   CAF_CHECK_EQUAL(rows(s, "g"), (std::vector<row>{{"p", t(1), false}}));
   auto dsn = postgres_test_dsn();
   CAF_REQUIRE(dsn);
@@ -208,15 +223,10 @@ CAF_TEST(the schema name is an identifier) {
 
 CAF_TEST(a connection the server closed between calls is replaced) {
   auto schema = random_schema_name();
-  auto backing = postgres_backing(schema);
-  if (!backing)
+  auto one = advanced_store_in(schema);
+  if (!one.s)
     return;
-  auto stores = open_stores(*backing, 1);
-  if (stores.empty())
-    return;
-  auto& s = *stores.front();
-  CAF_REQUIRE_EQUAL(outcome(s.migrate()), "ok");
-  CAF_REQUIRE_EQUAL(outcome(advance(s, "g", "p", t(1))), "ok");
+  auto& s = *one.s;
   auto dsn = postgres_test_dsn();
   CAF_REQUIRE(dsn);
   pqxx::connection admin{*dsn};
