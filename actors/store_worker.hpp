@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -46,12 +47,17 @@ struct store_worker_state {
 
   /// The open store, if any.
   std::shared_ptr<store> db;
+
+  /// The calls handed to this worker and not finished yet, which the pool
+  /// reads to pick a worker; null outside a pool.
+  std::shared_ptr<std::atomic<int>> in_hand;
 };
 
 /// Implements a store worker.
 store_worker::behavior_type
 store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
-                  store_opener open);
+                  store_opener open,
+                  std::shared_ptr<std::atomic<int>> in_hand);
 
 /// Returns the error for the failure `err` of a request to a store worker,
 /// which was about `what` (e.g. "computing the bounds of group 'g'") and was
@@ -65,7 +71,9 @@ caf::error store_call_failure(caf::error err, const std::string& what,
                               caf::timespan timeout);
 
 /// Spawns `size` detached workers (a thread and a store each) behind one
-/// handle that hands requests out round-robin. This is what nodes use.
+/// handle that hands each request to the worker with the fewest calls in
+/// hand, so that a write does not queue behind a slow read while another
+/// worker is idle. This is what nodes use.
 store_worker spawn_store_pool(caf::actor_system& sys, size_t size,
                               store_opener open);
 
