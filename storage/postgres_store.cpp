@@ -55,6 +55,51 @@ LEFT JOIN LATERAL (
     AND c.target_applied_at IS NULL
   ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
 
+// The rows that make the bounds of group `g` with lookahead `lookahead`
+// (the body of `checkpoint_bounds`, so it names no schema). Per partition,
+// index seeks only (SEMANTICS.md step 2): its first
+// unapplied row u, the row before u, the row that the lookahead counts last
+// (number L + 1 from the window's start), the first applied row after u up
+// to that row or the head, and the row before that one. Its cost grows with
+// the partitions (and L), not with the history or the backlog.
+const std::string bounds_rows = R"sql(
+SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
+  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
+  run_end.source_nanos, run_end.source_logical
+FROM checkpoint_heads h)sql"
+                                + unqualified(first_unapplied) + R"sql(
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE lookahead > 0
+    AND c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        >= (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos, c.source_logical
+  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
+  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
+  LIMIT 1) cap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
+    AND (c.source_nanos, c.source_logical)
+        <= (coalesce(cap.source_nanos, h.head_nanos),
+            coalesce(cap.source_logical, h.head_logical))
+    AND c.target_applied_at IS NOT NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        < (gap.source_nanos, gap.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
+WHERE h.group_name = g)sql";
+
 // The schema, one entry per version: entry `i` migrates version `i` to
 // `i + 1`. `{schema}` stands for the quoted schema name. Names are `COLLATE
 // "C"` so that every order (and the lock order) is byte order, as in the
@@ -216,6 +261,21 @@ BEGIN
   END IF;
 END
 $$)sql",
+    // The bounds rows as a function whose plan is generic and cached: the
+    // connection plans its statements for each call (see `connect`), and
+    // planning this one cost about as much as running it. Every join of
+    // it is a seek whatever the values, so one plan serves every group.
+    R"sql(
+CREATE FUNCTION {schema}.checkpoint_bounds(g text, lookahead int4)
+RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
+  lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4)
+LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+  RETURN QUERY)sql" + bounds_rows + R"sql(;
+END
+$$)sql",
   };
 }
 
@@ -231,49 +291,9 @@ std::vector<std::pair<std::string, std::string>> statements() {
 SELECT rejected, at_nanos, at_logical FROM {schema}.checkpoint_apply($1,
   $2::text[], $3::int4[], $4::text[], $5::int8[], $6::int4[], $7::int8[],
   $8::int4[], $9))sql"},
-    // Per partition, index seeks only (SEMANTICS.md step 2): its first
-    // unapplied row u, the row before u, the row that the lookahead counts
-    // last (number L + 1 from the window's start), the first applied row
-    // after u up to that row or the head, and the row before that one. Its
-    // cost grows with the partitions (and L), not with the history or the
-    // backlog.
+    // The columns that `window_at` reads.
     {"bounds", R"sql(
-SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
-  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
-  run_end.source_nanos, run_end.source_logical
-FROM {schema}.checkpoint_heads h)sql"
-                 + first_unapplied + R"sql(
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
-  WHERE $2::int4 > 0
-    AND c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        >= (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos, c.source_logical
-  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
-  OFFSET greatest($2::int4 - (lo.source_nanos IS NOT NULL)::int4, 0)
-  LIMIT 1) cap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
-    AND (c.source_nanos, c.source_logical)
-        <= (coalesce(cap.source_nanos, h.head_nanos),
-            coalesce(cap.source_logical, h.head_logical))
-    AND c.target_applied_at IS NOT NULL
-  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        < (gap.source_nanos, gap.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
-WHERE h.group_name = $1)sql"},
+SELECT * FROM {schema}.checkpoint_bounds($1, $2))sql"},
     {"status", R"sql(
 SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
   u.source_logical,
