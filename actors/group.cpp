@@ -172,15 +172,17 @@ void write(self_ptr self) {
     st.metrics->batch_size.observe(n);
   st.queue.erase(first, last);
   st.writing = true;
-  auto done = [self] {
+  // Sends the next batch before this one is answered: the write in flight
+  // is what every queued request waits for.
+  auto write_next = [self] {
     self->state.writing = false;
     write(self);
-    finish_if_stopping(self);
   };
   self->request(st.store, st.cfg.store_timeout, apply_atom::value, st.group,
                 std::move(ops))
     .then(
-      [self, replies, done](std::vector<caf::error>& results) mutable {
+      [self, replies, write_next](std::vector<caf::error>& results) mutable {
+        write_next();
         // Answer only now: the transaction is committed, so every
         // acknowledged operation is durable.
         auto& st = self->state;
@@ -206,9 +208,10 @@ void write(self_ptr self) {
         }
         st.refresh_period = st.cfg.refresh_interval;
         refresh(self);
-        done();
+        finish_if_stopping(self);
       },
-      [self, replies, done](caf::error& failure) mutable {
+      [self, replies, write_next](caf::error& failure) mutable {
+        write_next();
         auto err = store_call_failure(
           std::move(failure),
           "writing " + std::to_string(replies.size())
@@ -224,7 +227,7 @@ void write(self_ptr self) {
           if (answer.duration)
             answer.duration->observe(nanos_between(answer.arrived, answered));
         }
-        done();
+        finish_if_stopping(self);
       });
 }
 
