@@ -119,6 +119,37 @@ CAF_TEST(requests queued behind a write become one batch with one answer each) {
   CAF_CHECK_EQUAL(bounds(), including(zero_time, t(n)));
 }
 
+CAF_TEST(the next batch goes to the store before the last is answered) {
+  start();
+  drain();
+  self->send(group, advance_atom::value, std::string{"p"}, t(1));
+  self->send(group, advance_atom::value, std::string{"p"}, t(2));
+  // The group takes both (the second waits), then the worker writes the
+  // first, then the group takes the result.
+  for (auto who : {caf::actor_cast<caf::abstract_actor*>(group),
+                   caf::actor_cast<caf::abstract_actor*>(group),
+                   caf::actor_cast<caf::abstract_actor*>(worker),
+                   caf::actor_cast<caf::abstract_actor*>(group)}) {
+    CAF_REQUIRE(sched.prioritize(who));
+    sched.run_once();
+  }
+  // Every queued request waits for the write in flight, so the second
+  // batch leaves before the refresh that the first write calls for.
+  auto& worker_mailbox
+    = deref<caf::stateful_actor<store_worker_state, store_worker::base>>(worker)
+        .mailbox();
+  auto* next = worker_mailbox.peek();
+  CAF_REQUIRE(next != nullptr);
+  CAF_CHECK(next->content().match_element<apply_atom>(0));
+  drain();
+  CAF_CHECK_EQUAL(db->batches, (std::vector<size_t>{1, 1}));
+  size_t acks = 0;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](ok_atom) { ++acks; },
+                  [](caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_CHECK_EQUAL(acks, 2u);
+}
+
 CAF_TEST(a going-backwards item in a batch fails alone) {
   start();
   drain();

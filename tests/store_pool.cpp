@@ -1,0 +1,133 @@
+#define CAF_SUITE store_pool
+
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include <caf/all.hpp>
+
+#include "actors/store_worker.hpp"
+#include "messages/error.hpp"
+#include "messages/register.hpp"
+#include "storage/memory_store.hpp"
+
+using namespace checkpoint;
+
+namespace {
+
+// Holds back the bounds computations of group "slow" until it opens.
+struct gate {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool open = false;
+
+  void wait() {
+    std::unique_lock<std::mutex> guard{mtx};
+    cv.wait(guard, [this] { return open; });
+  }
+
+  void release() {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
+// A memory store whose bounds of group "slow" wait for the gate: a worker
+// busy with a long call.
+class gated_store final : public store {
+public:
+  explicit gated_store(gate& g) : gate_(g) {
+  }
+
+  caf::error migrate() override {
+    return inner_.migrate();
+  }
+
+  caf::expected<std::vector<std::string>> scan() override {
+    return inner_.scan();
+  }
+
+protected:
+  caf::expected<std::vector<caf::error>>
+  do_apply(const std::string& group,
+           const std::vector<operation>& ops) override {
+    return inner_.apply(group, ops);
+  }
+
+  caf::expected<hlc_range> do_bounds(const std::string& group,
+                                     int32_t lookahead) override {
+    if (group == "slow")
+      gate_.wait();
+    return inner_.bounds(group, lookahead);
+  }
+
+  caf::expected<std::vector<partition_status>>
+  do_status(const std::string& group) override {
+    return inner_.status(group);
+  }
+
+  caf::expected<std::vector<checkpoint_row>>
+  do_history(const std::string& group) override {
+    return inner_.history(group);
+  }
+
+private:
+  gate& gate_;
+  memory_store inner_;
+};
+
+// Opens the gate when the test ends, also when a check fails: a worker
+// still waiting at it would keep the actor system from shutting down.
+struct open_at_exit {
+  gate& g;
+  ~open_at_exit() {
+    g.release();
+  }
+};
+
+struct node_config : caf::actor_system_config {
+  node_config() {
+    register_message_types(*this);
+  }
+};
+
+// Long enough for a loaded machine, short enough that a request queued
+// behind the gate fails the test instead of hanging it.
+constexpr auto answer_timeout = std::chrono::seconds(10);
+
+} // namespace
+
+// Round-robin handed every second call to the busy worker, where it waited
+// for the gate: every call here must be answered while the gate is shut.
+CAF_TEST(calls go to an idle worker while another is busy) {
+  gate slow;
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  auto pool = spawn_store_pool(sys, 2, [&slow]() {
+    return caf::expected<std::shared_ptr<store>>{
+      std::make_shared<gated_store>(slow)};
+  });
+  open_at_exit guard{slow};
+  caf::scoped_actor self{sys};
+  auto held = self->request(pool, caf::infinite, bounds_atom::value,
+                            std::string{"slow"}, int32_t{0});
+  for (int i = 0; i < 10; ++i) {
+    self->request(pool, answer_timeout, bounds_atom::value,
+                  std::string{"fast"}, int32_t{0})
+      .receive([](hlc_range r) { CAF_CHECK_EQUAL(r, including(zero_time,
+                                                             zero_time)); },
+               [&](caf::error& err) {
+                 CAF_FAIL("call " << i << " was not answered while one "
+                                  << "worker was busy: " << describe(err));
+               });
+  }
+  slow.release();
+  held.receive([](hlc_range) {},
+               [](caf::error& err) { CAF_FAIL(describe(err)); });
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
