@@ -57,11 +57,11 @@ LEFT JOIN LATERAL (
 
 // The rows that make the bounds of group `g` with lookahead `lookahead`
 // (the body of `checkpoint_bounds`, so it names no schema). Per partition,
-// index seeks only (SEMANTICS.md step 2): its first
-// unapplied row u, the row before u, the row that the lookahead counts last
-// (number L + 1 from the window's start), the first applied row after u up
-// to that row or the head, and the row before that one. Its cost grows with
-// the partitions (and L), not with the history or the backlog.
+// index seeks only (SEMANTICS.md step 2): its first unapplied row u, the
+// row before u, the row that the lookahead counts last (number L + 1 from
+// the window's start), the first applied row after u up to that row or the
+// head, and the row before that one. Its cost grows with the partitions
+// (and L), not with the history or the backlog.
 const std::string bounds_rows = R"sql(
 SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
   lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
