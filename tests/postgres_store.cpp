@@ -115,7 +115,7 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
   auto one = advanced_store_in(schema);
   if (!one.s)
     return;
-  // Version 2 as the previous release left it: no bounds function.
+  // Version 2, as the code before migration 3 left it: no bounds function.
   auto dsn = postgres_test_dsn();
   CAF_REQUIRE(dsn);
   pqxx::connection admin{*dsn};
