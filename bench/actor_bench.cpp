@@ -201,12 +201,24 @@ public:
     };
     pool_ = spawn_store_pool(sys_, opts.pool, open);
     supervisor_ = sys_.spawn(supervisor_impl, supervisor_config{}, pool_);
-    // One scan per worker (the pool hands out round-robin): every worker
-    // opens its connection now, outside of any measurement.
+    // One scan per worker, all sent before any is answered, so that the
+    // pool hands each to an idle worker: every worker opens its connection
+    // now, outside of any measurement.
     caf::scoped_actor self{sys_};
+    using scan_handle
+      = decltype(self->request(pool_, request_timeout, scan_atom::value));
+    std::vector<scan_handle> scans;
     for (size_t i = 0; i < opts.pool; ++i)
-      ask<std::vector<std::string>>(self, pool_, request_timeout,
-                                    scan_atom::value);
+      scans.push_back(
+        self->request(pool_, request_timeout, scan_atom::value));
+    for (auto& scan : scans) {
+      caf::expected<std::vector<std::string>> result{
+        caf::sec::request_timeout};
+      scan.receive(
+        [&](std::vector<std::string>& xs) { result = std::move(xs); },
+        [&](caf::error& err) { result = std::move(err); });
+      take(std::move(result), "warm-up scan");
+    }
   }
 
   bench_node(const bench_node&) = delete;
