@@ -91,8 +91,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   CLI::App app{"Live demo against a checkpointd node: a simulated changefeed, "
                "an applier and the moving window",
                "checkpoint-demo"};
-  app.add_option("--node", cl.node, "HOST:PORT of the node")
-    ->capture_default_str();
+  connection_options connection{app, cl.node, cl.tls};
   app.add_option("--group", cl.group, "the demo's table group")
     ->capture_default_str();
   app.add_option("--partitions", cl.partitions,
@@ -102,11 +101,6 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   auto seconds_opt =
     app.add_option("--seconds", cl.seconds, "how long the demo runs")
       ->capture_default_str();
-  double timeout = 5;
-  auto timeout_opt =
-    app.add_option("--timeout", timeout, "seconds to wait for the node")
-      ->capture_default_str();
-  add_tls_options(app, cl.tls);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -122,14 +116,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
                                    "--seconds");
         !span)
       return usage(describe(span.error()));
-  if (timeout_opt->count() > 0) {
-    auto span = seconds_option(timeout, timeout_opt->results().back(),
-                               "--timeout");
-    if (!span)
-      return usage(describe(span.error()));
-    cl.timeout = *span;
-  }
-  if (auto problem = check_connection_options(cl.node, cl.tls, cl.address);
+  if (auto problem = connection.check(cl.address, cl.timeout);
       !problem.empty())
     return usage(problem);
   auto group = canonical_name(cl.group, "group");

@@ -15,19 +15,13 @@ parse_command_line(int argc, const char* const* argv) {
   command_line cl;
   CLI::App app{"Operator CLI of a checkpointd node", "checkpointctl"};
   app.require_subcommand(1);
-  app.add_option("--node", cl.node, "HOST:PORT of the node")
-    ->capture_default_str();
+  connection_options connection{app, cl.node, cl.tls};
   app.add_flag("--json", cl.json, "print one JSON value per line");
   int32_t lookahead = 0;
   auto lookahead_opt = app.add_option(
     "--lookahead", lookahead,
     "lookahead limit of a group started by this command (0: none)");
   lookahead_opt->check(CLI::NonNegativeNumber);
-  double timeout = 5;
-  auto timeout_opt =
-    app.add_option("--timeout", timeout, "seconds to wait for the node")
-      ->capture_default_str();
-  add_tls_options(app, cl.tls);
   std::string ts, min, max;
   auto advance = app.add_subcommand("advance", "record a proposed checkpoint");
   advance->add_option("GROUP", cl.group)->required();
@@ -71,14 +65,7 @@ parse_command_line(int argc, const char* const* argv) {
   auto usage = [](const std::string& what) {
     return ctl_exit{ctl_exit_usage, "checkpointctl: " + what + '\n'};
   };
-  if (timeout_opt->count() > 0) {
-    auto span = seconds_option(timeout, timeout_opt->results().back(),
-                               "--timeout");
-    if (!span)
-      return usage(describe(span.error()));
-    cl.timeout = *span;
-  }
-  if (auto problem = check_connection_options(cl.node, cl.tls, cl.address);
+  if (auto problem = connection.check(cl.address, cl.timeout);
       !problem.empty())
     return usage(problem);
   if (cl.command != "scan" && cl.command != "groups") {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
@@ -45,14 +47,31 @@ caf::expected<caf::timespan> seconds_option(double seconds,
     std::chrono::duration<double>{seconds});
 }
 
-std::string check_connection_options(const std::string& node,
-                                     const tls_files& tls,
-                                     node_address& address) {
-  auto addr = parse_node_address(node, "--node");
+connection_options::connection_options(CLI::App& app, std::string& node,
+                                       tls_files& tls)
+  : node_(node), tls_(tls) {
+  app.add_option("--node", node, "HOST:PORT of the node")
+    ->capture_default_str();
+  timeout_ = app.add_option("--timeout", timeout_seconds_,
+                            "seconds to wait for the node")
+               ->capture_default_str();
+  add_tls_options(app, tls);
+}
+
+std::string connection_options::check(node_address& address,
+                                      caf::timespan& timeout) const {
+  if (timeout_->count() > 0) {
+    auto span = seconds_option(timeout_seconds_, timeout_->results().back(),
+                               "--timeout");
+    if (!span)
+      return describe(span.error());
+    timeout = *span;
+  }
+  auto addr = parse_node_address(node_, "--node");
   if (!addr)
     return describe(addr.error());
   address = std::move(*addr);
-  return check_tls(tls, "--tls-");
+  return check_tls(tls_, "--tls-");
 }
 
 client_config::client_config() {

@@ -16,6 +16,10 @@
 #include "apps/tls.hpp"
 #include "messages/actors.hpp"
 
+namespace CLI {
+class Option;
+} // namespace CLI
+
 namespace checkpoint {
 
 /// Where a node listens.
@@ -29,12 +33,29 @@ struct node_address {
 caf::expected<node_address> parse_node_address(const std::string& text,
                                                const std::string& option);
 
-/// Checks the options by which every client reaches its node: `--node`
-/// (`HOST:PORT`, parsed into `address`) and the `--tls-*` files. Returns
-/// what is wrong, or an empty string.
-std::string check_connection_options(const std::string& node,
-                                     const tls_files& tls,
-                                     node_address& address);
+/// The command-line options by which every client reaches its node:
+/// `--node`, `--timeout` and the `--tls-*` files. CLI11 writes the
+/// timeout's seconds into this object, so it stays put until `check`.
+class connection_options {
+public:
+  /// Adds the options to `app`: `--node` into `node` (its value is the
+  /// default), the `--tls-*` files into `tls`.
+  connection_options(CLI::App& app, std::string& node, tls_files& tls);
+
+  connection_options(const connection_options&) = delete;
+  connection_options& operator=(const connection_options&) = delete;
+
+  /// After parsing: parses `--node` into `address`, sets `timeout` when
+  /// `--timeout` was given, and checks the `--tls-*` files. Returns what is
+  /// wrong, or an empty string.
+  std::string check(node_address& address, caf::timespan& timeout) const;
+
+private:
+  const std::string& node_;
+  const tls_files& tls_;
+  double timeout_seconds_ = 5;
+  CLI::Option* timeout_;
+};
 
 /// The shortest and the longest duration a client option takes, in seconds
 /// (a millisecond, a day).
