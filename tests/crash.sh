@@ -22,8 +22,7 @@ schema="crash_$$"
 source "${BASH_SOURCE%/*}/lib.sh"
 
 cleanup_more() {
-  psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
-    >/dev/null 2>&1
+  drop_schema
 }
 
 node_args=(--checkpoint.store=postgres --checkpoint.postgres.dsn="$dsn"

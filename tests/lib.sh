@@ -13,7 +13,7 @@
 # defines `cleanup_more`, which runs at exit before the directory goes.
 #
 # Functions: fail, finish, eventually, stop, spawn_fifo, expect, start_node,
-# stop_node.
+# stop_node, drop_schema.
 
 work=$(mktemp -d)
 failures=0
@@ -30,6 +30,13 @@ on_exit() {
   rm -rf "$work"
 }
 trap on_exit EXIT
+
+# drop_schema: drops the test's schema `$schema` in the database `$dsn`, for
+# a script's cleanup_more.
+drop_schema() {
+  psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
+    >/dev/null 2>&1
+}
 
 # fail MESSAGE: counts a failed check and says why on stderr.
 fail() {

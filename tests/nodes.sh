@@ -18,8 +18,7 @@ schema="nodes_test_$$"
 source "${BASH_SOURCE%/*}/lib.sh"
 
 cleanup_more() {
-  psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
-    >/dev/null 2>&1
+  drop_schema
 }
 
 # exercise: every checkpointctl command against the running node.

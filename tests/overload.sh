@@ -26,8 +26,7 @@ source "${BASH_SOURCE%/*}/lib.sh"
 
 cleanup_more() {
   [[ -n ${load_pid:-} ]] && kill -KILL "$load_pid" 2>/dev/null
-  psql -q "$dsn" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
-    >/dev/null 2>&1
+  drop_schema
 }
 
 rss_kb() {
