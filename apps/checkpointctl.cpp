@@ -132,19 +132,12 @@ int report(const caf::error& err) {
   return code_of(err) != ec::none ? exit_refused : exit_unreachable;
 }
 
-/// Forwards every bounds update to `sink`, which prints it.
-bounds_subscriber::behavior_type forwarder(caf::actor sink) {
-  return {[sink](const bounds_update& update) {
-    caf::anon_send(sink, update);
-  }};
-}
-
 /// Subscribes to a group and prints each bounds change, the current bounds
 /// first, until `cl.count` lines are out or the node is lost.
 void watch(caf::scoped_actor& self, caf::actor_system& sys,
            const command_line& cl, const supervisor_actor& sup,
            const group_actor& group, int& status) {
-  auto sub = sys.spawn(forwarder, caf::actor{self});
+  auto sub = sys.spawn(forward_bounds, caf::actor{self});
   // The supervisor, not the group: it re-attaches subscribers to a group
   // that it restarts after a crash, so only its end ends the watch.
   self->monitor(sup);

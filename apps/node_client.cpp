@@ -11,6 +11,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "messages/error.hpp"
 #include "messages/register.hpp"
@@ -82,6 +84,12 @@ client_config::client_config() {
 caf::error client_config::parse_defaults() {
   std::istringstream no_config_file;
   return parse(std::vector<std::string>{}, no_config_file);
+}
+
+bounds_subscriber::behavior_type forward_bounds(caf::actor sink) {
+  return {[sink](const bounds_update& update) {
+    caf::anon_send(sink, update);
+  }};
 }
 
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,

@@ -80,6 +80,10 @@ struct client_config : caf::actor_system_config {
   caf::error parse_defaults();
 };
 
+/// A subscriber that forwards every bounds update to `sink`: how a blocking
+/// actor of a client program subscribes to a group.
+bounds_subscriber::behavior_type forward_bounds(caf::actor sink);
+
 /// Connects to the supervisor that `addr` publishes, over TLS when the
 /// system speaks it (see `use_tls`), waiting at most `timeout`:
 /// `remote_actor()` would wait forever for a peer that accepts but never

@@ -42,7 +42,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -611,21 +610,37 @@ int run_check(caf::actor_system& sys, const command_line& cl) {
                 table_group{cl.group, {}, {}}, group_options{})
       .receive([&](group_actor& g) { group = std::move(g); },
                [&](caf::error& err) { failure = std::move(err); });
+    // A subscriber gets the group's bounds at once and then every change.
     // A node that wrote last publishes its bounds once the refresh after
     // that write is done: `--settle` gives it that long.
     caf::optional<hlc_range> published;
-    auto settle_until = wall_clock::now()
-                        + std::chrono::duration_cast<wall_clock::duration>(
-                          std::chrono::duration<double>{cl.settle});
-    while (group) {
-      published = caf::none;
-      self->request(group, cl.timeout, bounds_atom::value)
-        .receive([&](const hlc_range& b) { published = b; },
+    if (group) {
+      auto sub = sys.spawn(forward_bounds, caf::actor{self});
+      self->request(group, cl.timeout, subscribe_atom::value, sub)
+        .receive([](ok_atom) {},
                  [&](caf::error& err) { failure = std::move(err); });
-      if (!published || *published == *expected
-          || wall_clock::now() >= settle_until)
-        break;
-      std::this_thread::sleep_for(100ms);
+      auto settle_until = std::chrono::steady_clock::now()
+                          + std::chrono::duration_cast<caf::timespan>(
+                            std::chrono::duration<double>{cl.settle});
+      // The first update within the timeout, later ones until the deadline.
+      auto wait = cl.timeout;
+      while (!failure && (!published || !(*published == *expected))) {
+        auto more = false;
+        self->receive(
+          [&](const bounds_update& update) {
+            published = update.bounds;
+            more = true;
+          },
+          caf::after(wait) >> [&] {
+            if (!published)
+              failure = make_error(caf::sec::request_timeout);
+          });
+        wait = std::chrono::duration_cast<caf::timespan>(
+          settle_until - std::chrono::steady_clock::now());
+        if (!more || wait <= caf::timespan{0})
+          break;
+      }
+      self->send_exit(sub, caf::exit_reason::user_shutdown);
     }
     if (!published) {
       std::cout << std::endl;
