@@ -120,7 +120,6 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     ->check(CLI::PositiveNumber)
     ->capture_default_str();
   run->add_option("--timeout", timeout, "seconds for connecting and requests")
-    ->check(CLI::PositiveNumber)
     ->capture_default_str();
   auto check = app.add_subcommand("check", "check the store against the acks");
   check->add_option("--dsn", cl.dsn, "PostgreSQL connection string")
@@ -137,7 +136,6 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
   check->add_option("--timeout", timeout, "seconds for connecting and requests")
-    ->check(CLI::PositiveNumber)
     ->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -146,14 +144,21 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     return status == 0 ? 0 : exit_usage;
   }
   cl.command = app.get_subcommands().front()->get_name();
-  cl.timeout = std::chrono::duration_cast<caf::timespan>(
-    std::chrono::duration<double>{timeout});
+  auto usage = [](const caf::error& err) {
+    std::cerr << "checkpoint-load: " << describe(err) << std::endl;
+    return exit_usage;
+  };
+  // The check that the clients make: CLI11's lets NaN through.
+  std::ostringstream text;
+  text << timeout;
+  auto span = seconds_option(timeout, text.str(), "--timeout");
+  if (!span)
+    return usage(span.error());
+  cl.timeout = *span;
   if (!cl.node.empty()) {
     auto addr = parse_node_address(cl.node, "--node");
-    if (!addr) {
-      std::cerr << "checkpoint-load: " << describe(addr.error()) << std::endl;
-      return exit_usage;
-    }
+    if (!addr)
+      return usage(addr.error());
     cl.address = std::move(*addr);
   }
   return caf::none;
