@@ -1,4 +1,4 @@
-#include "actors/group.hpp"
+#include <checkpoint/actors/group.hpp>
 
 #include <algorithm>
 #include <random>
@@ -10,8 +10,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/log.hpp"
-#include "messages/error.hpp"
+#include <checkpoint/actors/log.hpp>
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -1,4 +1,4 @@
-#include "actors/listener.hpp"
+#include <checkpoint/actors/listener.hpp>
 
 #include <iostream>
 
@@ -6,7 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -6,8 +6,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "messages/actors.hpp"
-#include "storage/postgres_listener.hpp"
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/storage/postgres_listener.hpp>
 
 namespace checkpoint {
 

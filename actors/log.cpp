@@ -1,4 +1,4 @@
-#include "actors/log.hpp"
+#include <checkpoint/actors/log.hpp>
 
 #include <algorithm>
 

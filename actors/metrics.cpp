@@ -1,4 +1,4 @@
-#include "actors/metrics.hpp"
+#include <checkpoint/actors/metrics.hpp>
 
 #include <functional>
 #include <utility>

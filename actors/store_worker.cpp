@@ -1,4 +1,4 @@
-#include "actors/store_worker.hpp"
+#include <checkpoint/actors/store_worker.hpp>
 
 #include <chrono>
 #include <unordered_map>
@@ -9,7 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

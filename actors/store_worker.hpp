@@ -11,8 +11,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "messages/actors.hpp"
-#include "storage/store.hpp"
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/storage/store.hpp>
 
 // Batches travel only between actors of one process: they are never
 // serialised, so they need no inspect().

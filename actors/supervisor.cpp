@@ -1,4 +1,4 @@
-#include "actors/supervisor.hpp"
+#include <checkpoint/actors/supervisor.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -8,9 +8,9 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/log.hpp"
-#include "messages/error.hpp"
-#include "messages/names.hpp"
+#include <checkpoint/actors/log.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/names.hpp>
 
 namespace checkpoint {
 

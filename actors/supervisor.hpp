@@ -9,9 +9,9 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include "actors/group.hpp"
-#include "actors/store_worker.hpp"
-#include "messages/actors.hpp"
+#include <checkpoint/actors/group.hpp>
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/messages/actors.hpp>
 
 namespace checkpoint {
 

@@ -25,11 +25,11 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "apps/ctl_args.hpp"
-#include "apps/node_client.hpp"
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
-#include "messages/hlc.hpp"
+#include <checkpoint/apps/ctl_args.hpp>
+#include <checkpoint/apps/node_client.hpp>
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/hlc.hpp>
 
 namespace checkpoint {
 namespace {

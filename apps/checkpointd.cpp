@@ -24,17 +24,17 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/listener.hpp"
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
-#include "actors/store_worker.hpp"
-#include "actors/supervisor.hpp"
-#include "apps/http_endpoint.hpp"
-#include "apps/node_options.hpp"
-#include "apps/stop_signals.hpp"
-#include "messages/error.hpp"
-#include "storage/postgres_store.hpp"
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/actors/listener.hpp>
+#include <checkpoint/actors/log.hpp>
+#include <checkpoint/actors/metrics.hpp>
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/apps/http_endpoint.hpp>
+#include <checkpoint/apps/node_options.hpp>
+#include <checkpoint/apps/stop_signals.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 
 namespace checkpoint {
 namespace {

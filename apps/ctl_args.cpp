@@ -1,12 +1,12 @@
-#include "apps/ctl_args.hpp"
+#include <checkpoint/apps/ctl_args.hpp>
 
 #include <sstream>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 
-#include "messages/error.hpp"
-#include "messages/names.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/names.hpp>
 
 namespace checkpoint {
 

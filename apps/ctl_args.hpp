@@ -13,8 +13,8 @@
 #include <caf/optional.hpp>
 #include <caf/timespan.hpp>
 
-#include "apps/node_client.hpp"
-#include "messages/hlc.hpp"
+#include <checkpoint/apps/node_client.hpp>
+#include <checkpoint/messages/hlc.hpp>
 
 namespace checkpoint {
 

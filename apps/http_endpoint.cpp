@@ -1,4 +1,4 @@
-#include "apps/http_endpoint.hpp"
+#include <checkpoint/apps/http_endpoint.hpp>
 
 #include <atomic>
 #include <utility>
@@ -10,8 +10,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/log.hpp"
-#include "messages/error.hpp"
+#include <checkpoint/actors/log.hpp>
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -9,8 +9,8 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/metrics.hpp"
-#include "actors/store_worker.hpp"
+#include <checkpoint/actors/metrics.hpp>
+#include <checkpoint/actors/store_worker.hpp>
 
 namespace httplib {
 class Server;

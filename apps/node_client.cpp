@@ -1,4 +1,4 @@
-#include "apps/node_client.hpp"
+#include <checkpoint/apps/node_client.hpp>
 
 #include <chrono>
 #include <set>
@@ -14,8 +14,8 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/error.hpp"
-#include "messages/register.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
 
 namespace checkpoint {
 

@@ -13,8 +13,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/timespan.hpp>
 
-#include "apps/tls.hpp"
-#include "messages/actors.hpp"
+#include <checkpoint/apps/tls.hpp>
+#include <checkpoint/messages/actors.hpp>
 
 namespace CLI {
 class Option;

@@ -1,4 +1,4 @@
-#include "apps/node_options.hpp"
+#include <checkpoint/apps/node_options.hpp>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -11,8 +11,8 @@
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
-#include "messages/error.hpp"
-#include "messages/register.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
 
 namespace checkpoint {
 

@@ -14,10 +14,10 @@
 #include <caf/error.hpp>
 #include <caf/settings.hpp>
 
-#include "actors/supervisor.hpp"
-#include "apps/tls.hpp"
-#include "storage/postgres_store.hpp"
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/apps/tls.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 
 namespace checkpoint {
 

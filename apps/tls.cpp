@@ -1,4 +1,4 @@
-#include "apps/tls.hpp"
+#include <checkpoint/apps/tls.hpp>
 
 #include <cerrno>
 #include <cstring>

@@ -12,7 +12,7 @@
 #include <caf/fwd.hpp>
 #include <caf/io/middleman_actor.hpp>
 
-#include "messages/actors.hpp"
+#include <checkpoint/messages/actors.hpp>
 
 namespace CLI {
 class App;

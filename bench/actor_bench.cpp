@@ -29,13 +29,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "actors/store_worker.hpp"
-#include "actors/supervisor.hpp"
-#include "bench/harness.hpp"
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
-#include "messages/register.hpp"
-#include "storage/postgres_store.hpp"
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/bench/harness.hpp>
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
 
 namespace checkpoint::bench {
 

@@ -1,4 +1,4 @@
-#include "bench/harness.hpp"
+#include <checkpoint/bench/harness.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <pqxx/pqxx>
 #include <unistd.h>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint::bench {
 

@@ -13,10 +13,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "bench/harness.hpp"
-#include "storage/bounds.hpp"
-#include "storage/postgres_store.hpp"
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/bench/harness.hpp>
+#include <checkpoint/storage/bounds.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 
 namespace checkpoint::bench {
 

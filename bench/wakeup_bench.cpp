@@ -23,14 +23,14 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "actors/listener.hpp"
-#include "actors/store_worker.hpp"
-#include "actors/supervisor.hpp"
-#include "bench/harness.hpp"
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
-#include "messages/register.hpp"
-#include "storage/postgres_store.hpp"
+#include <checkpoint/actors/listener.hpp>
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/bench/harness.hpp>
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
 
 namespace checkpoint::bench {
 

@@ -21,11 +21,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/store_worker.hpp"
-#include "actors/supervisor.hpp"
-#include "examples/example.hpp"
-#include "messages/register.hpp"
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/examples/example.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 
 using namespace checkpoint;
 

@@ -13,8 +13,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint::example {
 

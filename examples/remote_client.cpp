@@ -25,9 +25,9 @@
 #include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "apps/tls.hpp"
-#include "examples/example.hpp"
-#include "messages/register.hpp"
+#include <checkpoint/apps/tls.hpp>
+#include <checkpoint/examples/example.hpp>
+#include <checkpoint/messages/register.hpp>
 
 using namespace checkpoint;
 

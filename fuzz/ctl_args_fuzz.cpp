@@ -16,9 +16,9 @@
 #include <variant>
 #include <vector>
 
-#include "apps/ctl_args.hpp"
-#include "fuzz/split.hpp"
-#include "messages/names.hpp"
+#include <checkpoint/apps/ctl_args.hpp>
+#include <checkpoint/fuzz/split.hpp>
+#include <checkpoint/messages/names.hpp>
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "messages/hlc.hpp"
+#include <checkpoint/messages/hlc.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};

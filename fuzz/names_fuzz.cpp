@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "messages/names.hpp"
+#include <checkpoint/messages/names.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view raw{reinterpret_cast<const char*>(data), size};

@@ -14,8 +14,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "apps/node_options.hpp"
-#include "fuzz/split.hpp"
+#include <checkpoint/apps/node_options.hpp>
+#include <checkpoint/fuzz/split.hpp>
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "messages/hlc.hpp"
-#include "messages/names.hpp"
-#include "messages/status.hpp"
+#include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/messages/names.hpp>
+#include <checkpoint/messages/status.hpp>
 
 namespace checkpoint {
 

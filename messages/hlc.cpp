@@ -1,9 +1,9 @@
-#include "messages/hlc.hpp"
+#include <checkpoint/messages/hlc.hpp>
 
 #include <charconv>
 #include <limits>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -1,6 +1,6 @@
-#include "messages/names.hpp"
+#include <checkpoint/messages/names.hpp>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -1,10 +1,10 @@
-#include "messages/register.hpp"
+#include <checkpoint/messages/register.hpp>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
 
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

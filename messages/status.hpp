@@ -7,7 +7,7 @@
 #include <caf/optional.hpp>
 #include <caf/timestamp.hpp>
 
-#include "messages/hlc.hpp"
+#include <checkpoint/messages/hlc.hpp>
 
 namespace checkpoint {
 

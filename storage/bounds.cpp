@@ -1,4 +1,4 @@
-#include "storage/bounds.hpp"
+#include <checkpoint/storage/bounds.hpp>
 
 #include <algorithm>
 

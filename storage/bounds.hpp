@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "messages/hlc.hpp"
+#include <checkpoint/messages/hlc.hpp>
 
 namespace checkpoint {
 

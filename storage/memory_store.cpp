@@ -1,10 +1,10 @@
-#include "storage/memory_store.hpp"
+#include <checkpoint/storage/memory_store.hpp>
 
 #include <algorithm>
 
 #include <caf/timestamp.hpp>
 
-#include "storage/bounds.hpp"
+#include <checkpoint/storage/bounds.hpp>
 
 namespace checkpoint {
 

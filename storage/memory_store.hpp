@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/store.hpp"
+#include <checkpoint/storage/store.hpp>
 
 namespace checkpoint {
 

@@ -1,4 +1,4 @@
-#include "storage/postgres_listener.hpp"
+#include <checkpoint/storage/postgres_listener.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -9,7 +9,7 @@
 
 #include <pqxx/pqxx>
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
 

@@ -7,7 +7,7 @@
 #include <caf/expected.hpp>
 #include <caf/timestamp.hpp>
 
-#include "storage/postgres_store.hpp"
+#include <checkpoint/storage/postgres_store.hpp>
 
 namespace checkpoint {
 

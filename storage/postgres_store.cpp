@@ -1,4 +1,4 @@
-#include "storage/postgres_store.hpp"
+#include <checkpoint/storage/postgres_store.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -10,8 +10,8 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
-#include "messages/error.hpp"
-#include "storage/bounds.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/bounds.hpp>
 
 namespace checkpoint {
 

@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
-#include "storage/backend_pids.hpp"
-#include "storage/store.hpp"
+#include <checkpoint/storage/backend_pids.hpp>
+#include <checkpoint/storage/store.hpp>
 
 namespace checkpoint {
 

@@ -1,4 +1,4 @@
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/storage/sqlite_store.hpp>
 
 #include <cerrno>
 #include <cstdint>
@@ -14,8 +14,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "messages/error.hpp"
-#include "storage/bounds.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/bounds.hpp>
 
 namespace checkpoint {
 

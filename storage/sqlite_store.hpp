@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "storage/store.hpp"
+#include <checkpoint/storage/store.hpp>
 
 namespace checkpoint {
 

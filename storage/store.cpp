@@ -1,7 +1,7 @@
-#include "storage/store.hpp"
+#include <checkpoint/storage/store.hpp>
 
-#include "messages/error.hpp"
-#include "messages/names.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/names.hpp>
 
 namespace checkpoint {
 

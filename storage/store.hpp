@@ -11,8 +11,8 @@
 #include <caf/optional.hpp>
 #include <caf/timestamp.hpp>
 
-#include "messages/hlc.hpp"
-#include "messages/status.hpp"
+#include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/messages/status.hpp>
 
 namespace checkpoint {
 

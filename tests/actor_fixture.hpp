@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "actors/group.hpp"
-#include "actors/store_worker.hpp"
-#include "messages/error.hpp"
-#include "messages/register.hpp"
-#include "storage/memory_store.hpp"
+#include <checkpoint/actors/group.hpp>
+#include <checkpoint/actors/store_worker.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/storage/memory_store.hpp>
 
 namespace checkpoint::test {
 

@@ -10,10 +10,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/supervisor.hpp"
-#include "messages/error.hpp"
-#include "messages/register.hpp"
-#include "tests/store_fixture.hpp"
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::testing;

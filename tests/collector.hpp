@@ -8,7 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/actors.hpp"
+#include <checkpoint/messages/actors.hpp>
 
 namespace checkpoint::test {
 

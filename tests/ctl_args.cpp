@@ -1,13 +1,13 @@
 #define CAF_SUITE ctl_args
 
-#include "apps/ctl_args.hpp"
+#include <checkpoint/apps/ctl_args.hpp>
 
 #include <caf/test/unit_test.hpp>
 
 #include <string>
 #include <vector>
 
-#include "tests/checks.hpp"
+#include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
 using checkpoint::testing::contains;

@@ -1,6 +1,6 @@
 #define CAF_SUITE error
 
-#include "messages/error.hpp"
+#include <checkpoint/messages/error.hpp>
 
 #include <caf/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 #define CAF_SUITE group_actor
 
-#include "actor_fixture.hpp"
-#include "tests/collector.hpp"
+#include <checkpoint/tests/actor_fixture.hpp>
+#include <checkpoint/tests/collector.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::test;

@@ -1,11 +1,11 @@
 #define CAF_SUITE group_metrics
 
-#include "actor_fixture.hpp"
+#include <checkpoint/tests/actor_fixture.hpp>
 
 #include <chrono>
 
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include <checkpoint/actors/log.hpp>
+#include <checkpoint/actors/metrics.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::test;

@@ -1,13 +1,13 @@
 #define CAF_SUITE hlc
 
-#include "messages/hlc.hpp"
+#include <checkpoint/messages/hlc.hpp>
 
 #include <caf/test/unit_test.hpp>
 
 #include <string>
 
-#include "messages/error.hpp"
-#include "tests/checks.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
 using checkpoint::testing::contains;

@@ -55,12 +55,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "apps/node_client.hpp"
-#include "apps/stop_signals.hpp"
-#include "messages/actors.hpp"
-#include "messages/error.hpp"
-#include "messages/hlc.hpp"
-#include "storage/postgres_store.hpp"
+#include <checkpoint/apps/node_client.hpp>
+#include <checkpoint/apps/stop_signals.hpp>
+#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
 
 namespace checkpoint {
 namespace {

@@ -1,13 +1,13 @@
 #define CAF_SUITE node_options
 
-#include "apps/node_options.hpp"
+#include <checkpoint/apps/node_options.hpp>
 
 #include <caf/test/unit_test.hpp>
 
 #include <string>
 #include <vector>
 
-#include "tests/checks.hpp"
+#include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
 using namespace std::chrono_literals;

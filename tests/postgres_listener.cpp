@@ -3,7 +3,7 @@
 
 #define CAF_SUITE postgres_listener
 
-#include "storage/postgres_listener.hpp"
+#include <checkpoint/storage/postgres_listener.hpp>
 
 #include <caf/test/unit_test.hpp>
 
@@ -12,8 +12,8 @@
 
 #include <pqxx/pqxx>
 
-#include "messages/error.hpp"
-#include "tests/store_fixture.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::testing;

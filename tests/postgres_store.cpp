@@ -4,7 +4,7 @@
 
 #define CAF_SUITE postgres_store
 
-#include "storage/postgres_store.hpp"
+#include <checkpoint/storage/postgres_store.hpp>
 
 #include <caf/test/unit_test.hpp>
 
@@ -17,9 +17,9 @@
 
 #include <pqxx/pqxx>
 
-#include "messages/error.hpp"
-#include "tests/checks.hpp"
-#include "tests/store_fixture.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/tests/checks.hpp>
+#include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::testing;

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "actors/supervisor.hpp"
-#include "messages/error.hpp"
-#include "messages/register.hpp"
-#include "storage/memory_store.hpp"
-#include "tests/checks.hpp"
-#include "tests/collector.hpp"
+#include <checkpoint/actors/supervisor.hpp>
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/register.hpp>
+#include <checkpoint/storage/memory_store.hpp>
+#include <checkpoint/tests/checks.hpp>
+#include <checkpoint/tests/collector.hpp>
 
 using namespace checkpoint;
 using checkpoint::testing::contains;

@@ -2,13 +2,13 @@
 
 #define CAF_SUITE sqlite_store
 
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/storage/sqlite_store.hpp>
 
 #include <caf/test/unit_test.hpp>
 
-#include "messages/error.hpp"
-#include "tests/checks.hpp"
-#include "tests/store_fixture.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/tests/checks.hpp>
+#include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::testing;

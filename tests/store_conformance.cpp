@@ -3,16 +3,16 @@
 
 #define CAF_SUITE store_conformance
 
-#include "tests/store_fixture.hpp"
+#include <checkpoint/tests/store_fixture.hpp>
 
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
 #include <random>
 
-#include "messages/error.hpp"
-#include "storage/memory_store.hpp"
-#include "tests/checks.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/memory_store.hpp>
+#include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::testing;

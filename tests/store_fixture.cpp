@@ -1,4 +1,4 @@
-#include "tests/store_fixture.hpp"
+#include <checkpoint/tests/store_fixture.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -7,10 +7,10 @@
 
 #include <pqxx/pqxx>
 
-#include "messages/error.hpp"
-#include "storage/memory_store.hpp"
-#include "storage/postgres_store.hpp"
-#include "storage/sqlite_store.hpp"
+#include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/memory_store.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 
 namespace checkpoint::testing {
 

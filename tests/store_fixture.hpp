@@ -10,8 +10,8 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
-#include "messages/hlc.hpp"
-#include "storage/store.hpp"
+#include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/storage/store.hpp>
 
 namespace checkpoint::testing {
 

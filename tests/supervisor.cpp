@@ -1,9 +1,9 @@
 #define CAF_SUITE supervisor
 
-#include "actor_fixture.hpp"
-#include "tests/collector.hpp"
+#include <checkpoint/tests/actor_fixture.hpp>
+#include <checkpoint/tests/collector.hpp>
 
-#include "actors/supervisor.hpp"
+#include <checkpoint/actors/supervisor.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::test;

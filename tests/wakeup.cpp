@@ -3,9 +3,9 @@
 
 #define CAF_SUITE wakeup
 
-#include "actor_fixture.hpp"
+#include <checkpoint/tests/actor_fixture.hpp>
 
-#include "actors/supervisor.hpp"
+#include <checkpoint/actors/supervisor.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::test;
