@@ -8,7 +8,7 @@ packages=(
   libcaf-dev libpqxx-dev libfmt-dev libsqlite3-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
   postgresql openssl libssl-dev
-  clang libclang-rt-14-dev curl
+  clang libclang-rt-14-dev clang-format-14 curl
 )
 
 missing=()
