@@ -33,8 +33,7 @@ struct pending_answer {
 
 uint64_t nanos_between(clock::time_point start, clock::time_point end) {
   return static_cast<uint64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(end - start)
-      .count());
+    std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
 }
 
 // Answers every promise in `xs` with `x` and empties the list.
@@ -101,8 +100,9 @@ void refresh(self_ptr self) {
   st.refreshing_for = std::move(st.waiting_for_refresh);
   st.waiting_for_refresh.clear();
   auto started = clock::now();
-  self->request(st.store, st.cfg.store_timeout, bounds_atom::value, st.group,
-                st.cfg.lookahead)
+  self
+    ->request(st.store, st.cfg.store_timeout, bounds_atom::value, st.group,
+              st.cfg.lookahead)
     .then(
       [self, started](hlc_range bounds) {
         auto& st = self->state;
@@ -178,8 +178,9 @@ void write(self_ptr self) {
     self->state.writing = false;
     write(self);
   };
-  self->request(st.store, st.cfg.store_timeout, apply_atom::value, st.group,
-                std::move(ops))
+  self
+    ->request(st.store, st.cfg.store_timeout, apply_atom::value, st.group,
+              std::move(ops))
     .then(
       [self, replies, write_next](std::vector<caf::error>& results) mutable {
         write_next();
@@ -192,8 +193,8 @@ void write(self_ptr self) {
           if (results[i] == ec::going_backwards) {
             ++st.going_backwards;
             if (st.metrics)
-              st.metrics->going_backwards.fetch_add(
-                1, std::memory_order_relaxed);
+              st.metrics->going_backwards.fetch_add(1,
+                                                    std::memory_order_relaxed);
             spdlog::warn("msg=\"advance rejected\" group={} partition={} "
                          "error={}",
                          logfmt(st.group), logfmt(answer.partition),
@@ -214,9 +215,8 @@ void write(self_ptr self) {
         write_next();
         auto err = store_call_failure(
           std::move(failure),
-          "writing " + std::to_string(replies.size())
-            + " operations of group '" + self->state.group
-            + "' (their outcome is unknown)",
+          "writing " + std::to_string(replies.size()) + " operations of group '"
+            + self->state.group + "' (their outcome is unknown)",
           self->state.cfg.store_timeout);
         spdlog::error("msg=\"write failed\" group={} operations={} error={}",
                       logfmt(self->state.group), replies.size(),
@@ -241,10 +241,10 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self, operation op) {
     return rp;
   }
   if (st.queue.size() >= st.cfg.max_queue) {
-    rp.deliver(make_error(ec::overloaded,
-                          "group '" + st.group + "' has "
-                            + std::to_string(st.queue.size())
-                            + " operations queued (the limit)"));
+    rp.deliver(
+      make_error(ec::overloaded, "group '" + st.group + "' has "
+                                   + std::to_string(st.queue.size())
+                                   + " operations queued (the limit)"));
     return rp;
   }
   st.queue.push_back({std::move(op), rp, clock::now()});
@@ -254,8 +254,9 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self, operation op) {
 
 void add_subscriber(self_ptr self, const bounds_subscriber& sub) {
   auto& st = self->state;
-  if (!sub || std::find(st.subscribers.begin(), st.subscribers.end(), sub)
-                != st.subscribers.end())
+  if (!sub
+      || std::find(st.subscribers.begin(), st.subscribers.end(), sub)
+           != st.subscribers.end())
     return;
   st.subscribers.push_back(sub);
   self->monitor(sub);
@@ -340,8 +341,9 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
     },
     [self](status_atom) {
       auto rp = self->make_response_promise<group_status>();
-      self->request(self->state.store, self->state.cfg.store_timeout,
-                    status_atom::value, self->state.group)
+      self
+        ->request(self->state.store, self->state.cfg.store_timeout,
+                  status_atom::value, self->state.group)
         .then(
           [self, rp](std::vector<partition_status>& parts) mutable {
             rp.deliver(make_status(self, std::move(parts)));

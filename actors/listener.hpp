@@ -48,8 +48,7 @@ struct listener_state {
 /// Implements the listener on `opts`' database, waking the groups of `sup`.
 listener_actor::behavior_type
 listener_impl(listener_actor::stateful_pointer<listener_state> self,
-              postgres_options opts, supervisor_actor sup,
-              listener_config cfg);
+              postgres_options opts, supervisor_actor sup, listener_config cfg);
 
 /// Spawns the listener as a detached actor (it blocks in poll). It holds no
 /// reference that keeps the node alive, but the node must stop it with an

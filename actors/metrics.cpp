@@ -35,10 +35,9 @@ std::vector<uint64_t> batch_buckets() {
   return {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
 }
 
-using sample_writer = std::function<void(std::string& out,
-                                         const std::string& name,
-                                         const std::string& labels,
-                                         const group_metrics& m)>;
+using sample_writer
+  = std::function<void(std::string& out, const std::string& name,
+                       const std::string& labels, const group_metrics& m)>;
 
 struct family {
   const char* name;
@@ -67,14 +66,14 @@ sample_writer time_of(std::atomic<int64_t> group_metrics::*member) {
 
 sample_writer age_of(std::atomic<int64_t> group_metrics::*member,
                      int64_t now_nanos) {
-  return [member, now_nanos](std::string& out, const std::string& name,
-                             const std::string& labels,
-                             const group_metrics& m) {
-    auto nanos = (m.*member).load(std::memory_order_relaxed);
-    if (nanos >= 0)
-      out += fmt::format("{}{{{}}} {}\n", name, labels,
-                         (now_nanos - nanos) / 1e9);
-  };
+  return
+    [member, now_nanos](std::string& out, const std::string& name,
+                        const std::string& labels, const group_metrics& m) {
+      auto nanos = (m.*member).load(std::memory_order_relaxed);
+      if (nanos >= 0)
+        out += fmt::format("{}{{{}}} {}\n", name, labels,
+                           (now_nanos - nanos) / 1e9);
+    };
 }
 
 } // namespace
@@ -159,8 +158,7 @@ metrics_registry::render(std::chrono::system_clock::time_point now) const {
     {"checkpoint_committed_age_seconds", "gauge",
      "Now minus the committed time.",
      age_of(&group_metrics::committed_nanos, now_nanos)},
-    {"checkpoint_proposed_age_seconds", "gauge",
-     "Now minus the proposed time.",
+    {"checkpoint_proposed_age_seconds", "gauge", "Now minus the proposed time.",
      age_of(&group_metrics::proposed_nanos, now_nanos)},
     {"checkpoint_proposed_going_backwards_errors", "counter",
      "Advances rejected because they went backwards.", counter},

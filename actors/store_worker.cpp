@@ -54,8 +54,9 @@ public:
     std::atomic<int>* count = nullptr;
     for (const auto& worker : workers) {
       auto& c = *in_hand_->at(worker.id());
-      if (!count || c.load(std::memory_order_relaxed)
-                      < count->load(std::memory_order_relaxed)) {
+      if (!count
+          || c.load(std::memory_order_relaxed)
+               < count->load(std::memory_order_relaxed)) {
         chosen = worker;
         count = &c;
       }
@@ -87,9 +88,8 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
     },
     [&st](bounds_atom, const std::string& group,
           int32_t lookahead) -> caf::result<hlc_range> {
-      return with_store(st, [&](store& db) {
-        return db.bounds(group, lookahead);
-      });
+      return with_store(st,
+                        [&](store& db) { return db.bounds(group, lookahead); });
     },
     [&st](status_atom, const std::string& group)
       -> caf::result<std::vector<partition_status>> {
@@ -122,13 +122,12 @@ store_worker spawn_store_pool(caf::actor_system& sys, size_t size,
     in_hand->emplace(worker.id(), std::move(count));
     return worker;
   };
-  auto pool = caf::actor_pool::make(sys.dummy_execution_unit(), size,
-                                    factory, least_busy{in_hand});
+  auto pool = caf::actor_pool::make(sys.dummy_execution_unit(), size, factory,
+                                    least_busy{in_hand});
   return caf::actor_cast<store_worker>(pool);
 }
 
-store_worker spawn_scheduled_worker(caf::actor_system& sys,
-                                    store_opener open) {
+store_worker spawn_scheduled_worker(caf::actor_system& sys, store_opener open) {
   return sys.spawn(store_worker_impl, std::move(open), nullptr);
 }
 

@@ -34,7 +34,8 @@ using store_worker = caf::typed_actor<
   // Computes a group's bounds with a lookahead limit.
   caf::replies_to<bounds_atom, std::string, int32_t>::with<hlc_range>,
   // Returns the status of every partition of a group.
-  caf::replies_to<status_atom, std::string>::with<std::vector<partition_status>>,
+  caf::replies_to<status_atom,
+                  std::string>::with<std::vector<partition_status>>,
   // Returns the groups with unapplied checkpoints.
   caf::replies_to<scan_atom>::with<std::vector<std::string>>>;
 
@@ -56,8 +57,7 @@ struct store_worker_state {
 /// Implements a store worker.
 store_worker::behavior_type
 store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
-                  store_opener open,
-                  std::shared_ptr<std::atomic<int>> in_hand);
+                  store_opener open, std::shared_ptr<std::atomic<int>> in_hand);
 
 /// Returns the error for the failure `err` of a request to a store worker,
 /// which was about `what` (e.g. "computing the bounds of group 'g'") and was
@@ -80,7 +80,6 @@ store_worker spawn_store_pool(caf::actor_system& sys, size_t size,
 /// Spawns one worker on the scheduler. Only for deterministic tests: a
 /// detached worker would run on its own thread and race the test
 /// coordinator.
-store_worker spawn_scheduled_worker(caf::actor_system& sys,
-                                    store_opener open);
+store_worker spawn_scheduled_worker(caf::actor_system& sys, store_opener open);
 
 } // namespace checkpoint

@@ -37,10 +37,10 @@ caf::expected<group_actor> start(self_ptr self, const table_group& tg,
   if (!name)
     return std::move(name.error());
   if (opts.lookahead && *opts.lookahead < 0)
-    return make_error(ec::bad_input,
-                      "lookahead limit " + std::to_string(*opts.lookahead)
-                        + " for group '" + *name
-                        + "' is negative (0 means no limit)");
+    return make_error(ec::bad_input, "lookahead limit "
+                                       + std::to_string(*opts.lookahead)
+                                       + " for group '" + *name
+                                       + "' is negative (0 means no limit)");
   auto i = st.groups.find(*name);
   if (i != st.groups.end()) {
     auto& entry = i->second;
@@ -72,11 +72,11 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
     st.groups.erase(i);
     return;
   }
-  spdlog::error("msg=\"group crashed\" group={} error={} restart_in={}ms",
-                logfmt(i->first), logfmt(describe(msg.reason)),
-                std::chrono::duration_cast<std::chrono::milliseconds>(
-                  entry.restart_delay)
-                  .count());
+  spdlog::error(
+    "msg=\"group crashed\" group={} error={} restart_in={}ms", logfmt(i->first),
+    logfmt(describe(msg.reason)),
+    std::chrono::duration_cast<std::chrono::milliseconds>(entry.restart_delay)
+      .count());
   // Restart later, so that a group that crashes at once does not spin.
   self->delayed_send(self, entry.restart_delay, restart_atom::value, i->first);
   entry.restart_delay = std::min(entry.restart_delay * 2,
@@ -133,10 +133,8 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
   self->set_down_handler(
     [self](const caf::down_msg& msg) { on_down(self, msg); });
   return {
-    [self](start_atom, const table_group& tg,
-           const group_options& opts) -> caf::result<group_actor> {
-      return start(self, tg, opts);
-    },
+    [self](start_atom, const table_group& tg, const group_options& opts)
+      -> caf::result<group_actor> { return start(self, tg, opts); },
     [self](groups_atom) {
       std::vector<std::string> names;
       for (auto& kv : self->state.groups)
@@ -149,8 +147,9 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
       // and a detached worker that is never destroyed blocks the node's
       // exit.
       auto rp = self->make_response_promise<std::vector<std::string>>();
-      self->request(self->state.store, self->state.cfg.groups.store_timeout,
-                    scan_atom::value)
+      self
+        ->request(self->state.store, self->state.cfg.groups.store_timeout,
+                  scan_atom::value)
         .then(
           [rp](std::vector<std::string>& names) mutable { rp.deliver(names); },
           [self, rp](caf::error& err) mutable { fail_scan(self, rp, err); });
@@ -158,8 +157,9 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
     },
     [self](bootstrap_atom) {
       auto rp = self->make_response_promise<std::vector<std::string>>();
-      self->request(self->state.store, self->state.cfg.groups.store_timeout,
-                    scan_atom::value)
+      self
+        ->request(self->state.store, self->state.cfg.groups.store_timeout,
+                  scan_atom::value)
         .then(
           [self, rp](std::vector<std::string>& names) mutable {
             std::vector<std::string> started;

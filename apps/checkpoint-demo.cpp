@@ -94,13 +94,14 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   connection_options connection{app, cl.node, cl.tls};
   app.add_option("--group", cl.group, "the demo's table group")
     ->capture_default_str();
-  app.add_option("--partitions", cl.partitions,
-                 "partitions of the changefeed; the last one lags")
+  app
+    .add_option("--partitions", cl.partitions,
+                "partitions of the changefeed; the last one lags")
     ->check(CLI::Range(2, 16))
     ->capture_default_str();
-  auto seconds_opt =
-    app.add_option("--seconds", cl.seconds, "how long the demo runs")
-      ->capture_default_str();
+  auto seconds_opt
+    = app.add_option("--seconds", cl.seconds, "how long the demo runs")
+        ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -116,8 +117,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
                                    "--seconds");
         !span)
       return usage(describe(span.error()));
-  if (auto problem = connection.check(cl.address, cl.timeout);
-      !problem.empty())
+  if (auto problem = connection.check(cl.address, cl.timeout); !problem.empty())
     return usage(problem);
   auto group = canonical_name(cl.group, "group");
   if (!group)
@@ -130,8 +130,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
 
 /// The HLC time of a wall-clock instant.
 hlc_time to_hlc(wall_clock::time_point t) {
-  return {duration_cast<std::chrono::nanoseconds>(t.time_since_epoch())
-            .count(),
+  return {duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(),
           0};
 }
 
@@ -159,8 +158,7 @@ std::string clock_text(hlc_time t, wall_clock::time_point now) {
 
 /// Renders a window as `[ MIN -> MAX )` in clock time.
 std::string window_text(const hlc_range& r, wall_clock::time_point now) {
-  return "[ " + clock_text(r.min, now) + " -> " + clock_text(r.max, now)
-         + " )";
+  return "[ " + clock_text(r.min, now) + " -> " + clock_text(r.max, now) + " )";
 }
 
 // -- the reporter: a bounds subscriber that prints a line per second ----------
@@ -303,10 +301,9 @@ void apply_next(applier_pointer self) {
 }
 
 /// Commits every new window, one at a time, after a simulated apply.
-applier_actor::behavior_type applier_impl(applier_pointer self,
-                                          group_actor group,
-                                          reporter_actor reporter,
-                                          caf::timespan timeout) {
+applier_actor::behavior_type
+applier_impl(applier_pointer self, group_actor group, reporter_actor reporter,
+             caf::timespan timeout) {
   self->state.group = std::move(group);
   self->state.reporter = std::move(reporter);
   return {
@@ -327,8 +324,8 @@ applier_actor::behavior_type applier_impl(applier_pointer self,
             apply_next(self);
           },
           [self, window](const caf::error& err) {
-            std::cerr << "checkpoint-demo: commit " << to_string(window)
-                      << ": " << describe(err) << std::endl;
+            std::cerr << "checkpoint-demo: commit " << to_string(window) << ": "
+                      << describe(err) << std::endl;
             self->state.applying = caf::none;
             apply_next(self);
           });
@@ -395,8 +392,7 @@ feed_impl(feed_actor::stateful_pointer<feed_state> self, std::string partition,
         self->delayed_send(self, self->state.pace.period, tick_atom::value);
       };
       self
-        ->request(st.group, timeout, advance_atom::value, st.partition,
-                  st.last)
+        ->request(st.group, timeout, advance_atom::value, st.partition, st.last)
         .then(
           [self, next](ok_atom) {
             self->send(self->state.reporter, advance_atom::value);
@@ -469,10 +465,9 @@ caf::optional<hlc_range> bounds_of(caf::scoped_actor& self,
 /// flight. An empty Commit is written after them (the group writes in
 /// arrival order), and a refresh after its answer reflects them all.
 template <class OnError>
-caf::optional<hlc_range> settled_bounds_of(caf::scoped_actor& self,
-                                           const group_actor& group,
-                                           const command_line& cl,
-                                           OnError& on_error) {
+caf::optional<hlc_range>
+settled_bounds_of(caf::scoped_actor& self, const group_actor& group,
+                  const command_line& cl, OnError& on_error) {
   auto written = false;
   self->request(group, cl.timeout, commit_atom::value, hlc_range{})
     .receive([&](ok_atom) { written = true; }, on_error);
@@ -536,8 +531,8 @@ int run(caf::actor_system& sys, const command_line& cl) {
   for (size_t i = 0; i < names.size(); ++i)
     feeds.push_back(sys.spawn(feed_impl, names[i], pace_of(i, names.size()),
                               group, reporter, cl.timeout));
-  for (bounds_subscriber sub : {bounds_subscriber{reporter},
-                                bounds_subscriber{applier}})
+  for (bounds_subscriber sub :
+       {bounds_subscriber{reporter}, bounds_subscriber{applier}})
     self->request(group, cl.timeout, subscribe_atom::value, sub)
       .receive([](ok_atom) {}, on_error);
   auto deadline = wall_clock::now()

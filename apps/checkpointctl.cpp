@@ -60,9 +60,9 @@ std::string render(const command_line& cl, const std::string& group,
                    const hlc_range& bounds) {
   if (!cl.json)
     return to_string(bounds);
-  return "{\"group\":" + json_string(group) + ",\"min\":"
-         + json_string(to_string(bounds.min)) + ",\"max\":"
-         + json_string(to_string(bounds.max)) + "}";
+  return "{\"group\":" + json_string(group)
+         + ",\"min\":" + json_string(to_string(bounds.min))
+         + ",\"max\":" + json_string(to_string(bounds.max)) + "}";
 }
 
 /// Prints where a group and its partitions stand: a header line and one
@@ -74,9 +74,9 @@ void print_status(const command_line& cl, const group_status& st) {
     return x ? *x : std::string{"-"};
   };
   auto first_unapplied = [](const partition_status& p) {
-    return p.first_unapplied ? caf::optional<std::string>{to_string(
-             *p.first_unapplied)}
-                             : caf::optional<std::string>{};
+    return p.first_unapplied
+             ? caf::optional<std::string>{to_string(*p.first_unapplied)}
+             : caf::optional<std::string>{};
   };
   if (!cl.json) {
     std::cout << "group " << st.group << "  bounds " << to_string(st.bounds)
@@ -100,9 +100,9 @@ void print_status(const command_line& cl, const group_status& st) {
   for (const auto& p : st.partitions) {
     if (out.back() != '[')
       out += ',';
-    out += "{\"partition\":" + json_string(p.partition) + ",\"head\":"
-           + json_string(to_string(p.head)) + ",\"first_unapplied\":"
-           + maybe(first_unapplied(p))
+    out += "{\"partition\":" + json_string(p.partition)
+           + ",\"head\":" + json_string(to_string(p.head))
+           + ",\"first_unapplied\":" + maybe(first_unapplied(p))
            + ",\"unapplied\":" + std::to_string(p.unapplied) + "}";
   }
   std::cout << out << "]}" << std::endl;
@@ -142,9 +142,8 @@ void watch(caf::scoped_actor& self, caf::actor_system& sys,
   // that it restarts after a crash, so only its end ends the watch.
   self->monitor(sup);
   self->request(group, cl.timeout, subscribe_atom::value, sub)
-    .receive([](ok_atom) {}, [&](const caf::error& err) {
-      status = report(err);
-    });
+    .receive([](ok_atom) {},
+             [&](const caf::error& err) { status = report(err); });
   for (size_t lines = 0; status == 0 && (cl.count == 0 || lines < cl.count);
        ++lines)
     self->receive(
@@ -185,8 +184,8 @@ int run(caf::actor_system& sys, const command_line& cl) {
   }
   group_actor group;
   self
-    ->request(sup, cl.timeout, start_atom::value,
-              table_group{cl.group, {}, {}}, group_options{cl.lookahead})
+    ->request(sup, cl.timeout, start_atom::value, table_group{cl.group, {}, {}},
+              group_options{cl.lookahead})
     .receive([&](group_actor& g) { group = std::move(g); }, on_error);
   if (status != 0)
     return status;
@@ -211,8 +210,7 @@ int run(caf::actor_system& sys, const command_line& cl) {
       .receive(print_bounds, on_error);
   else if (cl.command == "status")
     self->request(group, cl.timeout, status_atom::value)
-      .receive([&](const group_status& st) { print_status(cl, st); },
-               on_error);
+      .receive([&](const group_status& st) { print_status(cl, st); }, on_error);
   else
     watch(self, sys, cl, sup, group, status);
   return status;

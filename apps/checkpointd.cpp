@@ -53,9 +53,7 @@ shared(caf::expected<std::unique_ptr<Store>> x) {
 /// Opens a new connection to the configured store.
 store_opener opener(const node_config& cfg) {
   if (cfg.kind == "postgres")
-    return [opts = cfg.postgres] {
-      return shared(postgres_store::open(opts));
-    };
+    return [opts = cfg.postgres] { return shared(postgres_store::open(opts)); };
   return [opts = cfg.sqlite] { return shared(sqlite_store::open(opts)); };
 }
 
@@ -84,8 +82,9 @@ bool start_boot_groups(caf::scoped_actor& self, const supervisor_actor& sup,
   };
   for (auto& name : cfg.boot_groups) {
     group_actor group;
-    self->request(sup, timeout, start_atom::value, table_group{name, {}, {}},
-                  group_options{})
+    self
+      ->request(sup, timeout, start_atom::value, table_group{name, {}, {}},
+                group_options{})
       .receive([&](group_actor& hdl) { group = std::move(hdl); },
                [&](const caf::error& err) { fail(name, err); });
     if (!ok)
@@ -94,8 +93,7 @@ bool start_boot_groups(caf::scoped_actor& self, const supervisor_actor& sup,
     if (i == cfg.boot_partitions.end())
       continue;
     self->request(group, timeout, ensure_atom::value, i->second)
-      .receive([](ok_atom) {},
-               [&](const caf::error& err) { fail(name, err); });
+      .receive([](ok_atom) {}, [&](const caf::error& err) { fail(name, err); });
     if (!ok)
       return false;
   }
@@ -117,8 +115,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
     }
     if (auto err = (*db)->migrate()) {
       std::cerr << "checkpointd: " << cfg.store_option()
-                << ": cannot migrate the store: " << describe(err)
-                << std::endl;
+                << ": cannot migrate the store: " << describe(err) << std::endl;
       return exit_runtime;
     }
   }
@@ -133,8 +130,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
   auto failed = false;
   if (cfg.bootstrap)
     self
-      ->request(sup, cfg.supervisor.groups.store_timeout,
-                bootstrap_atom::value)
+      ->request(sup, cfg.supervisor.groups.store_timeout, bootstrap_atom::value)
       .receive(
         [](const std::vector<std::string>& started) {
           std::cerr << "checkpointd: bootstrapped " << started.size()
@@ -160,8 +156,8 @@ int run(caf::actor_system& sys, const node_config& cfg,
       return exit_runtime;
     }
     http = std::move(*started);
-    std::cerr << "checkpointd: metrics on " << cfg.host << ':'
-              << http->port() << std::endl;
+    std::cerr << "checkpointd: metrics on " << cfg.host << ':' << http->port()
+              << std::endl;
     spdlog::info("msg=\"serving metrics\" address={}:{}", logfmt(cfg.host),
                  http->port());
   }

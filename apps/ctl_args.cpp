@@ -65,8 +65,7 @@ parse_command_line(int argc, const char* const* argv) {
   auto usage = [](const std::string& what) {
     return ctl_exit{ctl_exit_usage, "checkpointctl: " + what + '\n'};
   };
-  if (auto problem = connection.check(cl.address, cl.timeout);
-      !problem.empty())
+  if (auto problem = connection.check(cl.address, cl.timeout); !problem.empty())
     return usage(problem);
   if (cl.command != "scan" && cl.command != "groups") {
     auto name = canonical_name(cl.group, "group");

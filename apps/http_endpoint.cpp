@@ -56,8 +56,8 @@ http_endpoint::start(caf::actor_system& sys, const metrics_registry& registry,
   auto bound = port == 0 ? server.bind_to_any_port(host)
                          : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0)
-    return make_error(ec::bad_input, "cannot listen on " + host + ':'
-                                       + std::to_string(port));
+    return make_error(ec::bad_input,
+                      "cannot listen on " + host + ':' + std::to_string(port));
   result->port_ = static_cast<uint16_t>(bound);
   result->thread_ = std::thread{[&server] { server.listen_after_bind(); }};
   // A stop() before the server thread runs would be lost, and the

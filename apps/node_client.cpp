@@ -54,8 +54,9 @@ connection_options::connection_options(CLI::App& app, std::string& node,
   : node_(node), tls_(tls) {
   app.add_option("--node", node, "HOST:PORT of the node")
     ->capture_default_str();
-  timeout_ = app.add_option("--timeout", timeout_seconds_,
-                            "seconds to wait for the node")
+  timeout_ = app
+               .add_option("--timeout", timeout_seconds_,
+                           "seconds to wait for the node")
                ->capture_default_str();
   add_tls_options(app, tls);
 }
@@ -87,9 +88,8 @@ caf::error client_config::parse_defaults() {
 }
 
 bounds_subscriber::behavior_type forward_bounds(caf::actor sink) {
-  return {[sink](const bounds_update& update) {
-    caf::anon_send(sink, update);
-  }};
+  return {
+    [sink](const bounds_update& update) { caf::anon_send(sink, update); }};
 }
 
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
@@ -106,9 +106,9 @@ caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
         if (ptr && sys.assignable<supervisor_actor>(ifs))
           result = caf::actor_cast<supervisor_actor>(std::move(ptr));
         else
-          result = caf::make_error(
-            caf::sec::unexpected_actor_messaging_interface,
-            "no checkpoint supervisor is published there");
+          result
+            = caf::make_error(caf::sec::unexpected_actor_messaging_interface,
+                              "no checkpoint supervisor is published there");
       },
       [&](caf::error& err) { result = std::move(err); });
   return result;

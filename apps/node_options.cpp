@@ -45,8 +45,8 @@ node_config::node_config() {
   opt_group{custom_options_, "checkpoint.postgres"}
     .add(postgres.dsn, "dsn", "libpq connection string or URI")
     .add(postgres.schema, "schema", "staging schema of the tables");
-  opt_group{custom_options_, "checkpoint.sqlite"}
-    .add(sqlite.path, "path", "database file");
+  opt_group{custom_options_, "checkpoint.sqlite"}.add(sqlite.path, "path",
+                                                      "database file");
   opt_group{custom_options_, "checkpoint.node"}
     .add(host, "host", "address on which the supervisor is published")
     .add(port, "port", "port of the supervisor (0: pick a free one)")
@@ -65,8 +65,7 @@ node_config::node_config() {
     metrics_port, "port",
     "port of /metrics and /healthz (0: pick a free one, -1: none)");
   opt_group{custom_options_, "checkpoint"}.add(
-    log_level, "log-level",
-    "trace, debug, info, warn, error, critical or off");
+    log_level, "log-level", "trace, debug, info, warn, error, critical or off");
   load<caf::io::middleman>();
   register_message_types(*this);
   // Shared by the store workers and the listener, which then skips the
@@ -134,8 +133,7 @@ void node_config::apply_content() {
 }
 
 std::string node_config::load_boot_partitions() {
-  auto section = caf::get_if<caf::settings>(&content,
-                                            "checkpoint.partitions");
+  auto section = caf::get_if<caf::settings>(&content, "checkpoint.partitions");
   if (!section)
     return {};
   for (auto& [key, value] : *section) {

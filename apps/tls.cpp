@@ -37,8 +37,8 @@ std::string ssl_errors() {
   std::string out;
   const char* data = nullptr;
   int flags = 0;
-  while (auto code = ERR_get_error_all(nullptr, nullptr, nullptr, &data,
-                                       &flags)) {
+  while (
+    auto code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
     if (!out.empty())
       out += "; ";
     auto reason = ERR_reason_error_string(code);
@@ -94,8 +94,7 @@ std::string check_tls(const tls_files& files, const std::string& prefix) {
                          + " holds no unencrypted PEM private key of the "
                            "certificate "
                          + files.certificate);
-  if (SSL_CTX_load_verify_locations(ctx.get(), files.ca.c_str(), nullptr)
-      != 1)
+  if (SSL_CTX_load_verify_locations(ctx.get(), files.ca.c_str(), nullptr) != 1)
     return fail("ca", files.ca + " holds no PEM CA certificate");
   if (SSL_CTX_build_cert_chain(ctx.get(), 0) != 1)
     return fail("certificate", files.certificate

@@ -19,13 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -69,8 +69,7 @@ struct options {
 using run_atom = caf::atom_constant<caf::atom("run")>;
 
 /// Runs one part of the benchmark and answers when it is over.
-using runner_actor
-  = caf::typed_actor<caf::replies_to<run_atom>::with<ok_atom>>;
+using runner_actor = caf::typed_actor<caf::replies_to<run_atom>::with<ok_atom>>;
 
 /// Sends a request from a blocking actor and returns the answer, or throws.
 template <class T, class Handle, class... Ts>
@@ -209,11 +208,9 @@ public:
       = decltype(self->request(pool_, request_timeout, scan_atom::value));
     std::vector<scan_handle> scans;
     for (size_t i = 0; i < opts.pool; ++i)
-      scans.push_back(
-        self->request(pool_, request_timeout, scan_atom::value));
+      scans.push_back(self->request(pool_, request_timeout, scan_atom::value));
     for (auto& scan : scans) {
-      caf::expected<std::vector<std::string>> result{
-        caf::sec::request_timeout};
+      caf::expected<std::vector<std::string>> result{caf::sec::request_timeout};
       scan.receive(
         [&](std::vector<std::string>& xs) { result = std::move(xs); },
         [&](caf::error& err) { result = std::move(err); });
@@ -590,9 +587,9 @@ void run_throughput(const options& opts, const std::string& schema) {
   auto actor = run_group_actor(opts, schema);
   auto base = run_baseline(opts, schema);
   auto rate = [](const run_result& r) { return r.acks / r.seconds; };
-  table out{{"", "acked", "seconds", "advances/s", "ack p50 ms",
-             "ack p99 ms", "notify p50 ms", "notify p99 ms", "transactions",
-             "advances/tx", "failed"}};
+  table out{{"", "acked", "seconds", "advances/s", "ack p50 ms", "ack p99 ms",
+             "notify p50 ms", "notify p99 ms", "transactions", "advances/tx",
+             "failed"}};
   auto row = [&](std::string label, const run_result& r, bool notify) {
     out.add({std::move(label), std::to_string(r.acks), fixed(r.seconds, 2),
              fixed(rate(r), 0), fixed(r.ack_latency.p50_ms, 2),
@@ -622,8 +619,8 @@ void run_throughput(const options& opts, const std::string& schema) {
              actor.work.applies,
              mean_ms(actor.work.apply_ns, actor.work.applies),
              actor.work.bounds,
-             mean_ms(actor.work.bounds_ns, actor.work.bounds),
-             actor.notified, actor.beyond_final, actor.not_notified);
+             mean_ms(actor.work.bounds_ns, actor.work.bounds), actor.notified,
+             actor.beyond_final, actor.not_notified);
   if (opts.commit)
     fmt::print("The subscriber committed {} ranges ({} failed).\n",
                actor.commits, actor.failed_commits);
@@ -770,12 +767,11 @@ void run_scale(const options& opts, const std::string& schema) {
   auto rss_idle = resident_bytes();
   auto n = static_cast<double>(opts.scale);
   table out{{"", "value"}};
-  out.add({"ensure all groups through the store, s",
-           fixed(ensure_seconds, 2)});
-  out.add({"start: all handles returned, s",
-           fixed(record->started_seconds, 3)});
-  out.add({"start: all first bounds computed, s",
-           fixed(record->bounded_seconds, 3)});
+  out.add({"ensure all groups through the store, s", fixed(ensure_seconds, 2)});
+  out.add(
+    {"start: all handles returned, s", fixed(record->started_seconds, 3)});
+  out.add(
+    {"start: all first bounds computed, s", fixed(record->bounded_seconds, 3)});
   out.add({"RSS before start, MiB", fixed(rss_before / 1048576.0, 1)});
   out.add({"RSS after start, MiB", fixed(rss_started / 1048576.0, 1)});
   out.add({"RSS after idle window, MiB", fixed(rss_idle / 1048576.0, 1)});
@@ -786,12 +782,12 @@ void run_scale(const options& opts, const std::string& schema) {
   out.add({fmt::format("store calls while idle ({:.1f} s)", idle_seconds),
            std::to_string(idle_calls)});
   out.add({"store calls/s while idle", fixed(idle_calls / idle_seconds, 1)});
-  out.add({"store calls/s per idle group",
-           fixed(idle_calls / idle_seconds / n, 4)});
-  out.add({"bounds computation inside the store, mean ms",
-           fixed(idle_work.bounds ? idle_work.bounds_ns / 1e6 / idle_work.bounds
-                                  : 0,
-                 3)});
+  out.add(
+    {"store calls/s per idle group", fixed(idle_calls / idle_seconds / n, 4)});
+  out.add(
+    {"bounds computation inside the store, mean ms",
+     fixed(idle_work.bounds ? idle_work.bounds_ns / 1e6 / idle_work.bounds : 0,
+           3)});
   out.print();
   std::puts("");
   timeline.print();
@@ -825,32 +821,36 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", opts.seconds, "Duration of each load")
     ->check(CLI::Range(0.1, 600.0))
     ->capture_default_str();
-  app.add_option("--in-flight", opts.in_flight,
-                 "Requests in flight (baseline: connections)")
+  app
+    .add_option("--in-flight", opts.in_flight,
+                "Requests in flight (baseline: connections)")
     ->check(CLI::Range(1, 200))
     ->capture_default_str();
   app.add_option("--partitions", opts.partitions, "Partitions of the group")
     ->check(CLI::Range(1, 1000))
     ->capture_default_str();
-  app.add_option("--max-requests", opts.max_requests,
-                 "Most Advances per load")
+  app.add_option("--max-requests", opts.max_requests, "Most Advances per load")
     ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}))
     ->capture_default_str();
   app.add_flag("--commit", opts.commit,
                "The subscriber commits every published range (an applier)");
-  app.add_option("--scale", opts.scale,
-                 "Instead: start this many idle groups (e.g. 10000)")
+  app
+    .add_option("--scale", opts.scale,
+                "Instead: start this many idle groups (e.g. 10000)")
     ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--scale-partitions", opts.scale_partitions,
-                 "Partitions of each idle group")
+  app
+    .add_option("--scale-partitions", opts.scale_partitions,
+                "Partitions of each idle group")
     ->check(CLI::Range(1, 100))
     ->capture_default_str();
-  app.add_option("--idle-seconds", opts.idle_seconds,
-                 "How long the idle groups are watched")
+  app
+    .add_option("--idle-seconds", opts.idle_seconds,
+                "How long the idle groups are watched")
     ->check(CLI::Range(1.0, 3600.0))
     ->capture_default_str();
-  app.add_option("--sample-seconds", opts.sample_seconds,
-                 "Length of each window of the idle timeline")
+  app
+    .add_option("--sample-seconds", opts.sample_seconds,
+                "Length of each window of the idle timeline")
     ->check(CLI::Range(0.5, 600.0))
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

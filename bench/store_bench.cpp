@@ -50,9 +50,9 @@ struct options {
 class throwaway_dir {
 public:
   throwaway_dir() {
-    auto pattern = (std::filesystem::temp_directory_path()
-                    / "checkpoint-bench-XXXXXX")
-                     .string();
+    auto pattern
+      = (std::filesystem::temp_directory_path() / "checkpoint-bench-XXXXXX")
+          .string();
     if (!::mkdtemp(pattern.data()))
       throw bench_failure{"cannot create a directory like " + pattern};
     path_ = pattern;
@@ -139,9 +139,9 @@ void run_throughput(store& db, const options& opts) {
     auto rate = r.rows / r.seconds;
     if (base == 0)
       base = rate;
-    out.add({std::to_string(batch), std::to_string(r.rows),
-             fixed(r.seconds, 2), fixed(rate, 0), fixed(r.apply.p50_ms, 3),
-             fixed(r.apply.p99_ms, 3), ratio(rate, base)});
+    out.add({std::to_string(batch), std::to_string(r.rows), fixed(r.seconds, 2),
+             fixed(rate, 0), fixed(r.apply.p50_ms, 3), fixed(r.apply.p99_ms, 3),
+             ratio(rate, base)});
   }
   out.print();
 }
@@ -168,15 +168,15 @@ history_group load_history(store& db, const options& opts, int64_t rows) {
     ops.clear();
     for (size_t i = 0; i < load_batch && seq < rows; ++i, ++seq)
       ops.emplace_back(nth_advance(partitions, seq));
-    ops.emplace_back(commit_op{
-      including(zero_time, nth_advance(partitions, seq - 1).ts)});
+    ops.emplace_back(
+      commit_op{including(zero_time, nth_advance(partitions, seq - 1).ts)});
     apply_all(db, result.name, ops);
   }
   result.load_seconds = seconds_since(start);
   // Each partition: its last applied row, then the unapplied ones.
   std::vector<std::vector<row_state>> rows_of(partitions.size());
-  for (int64_t seq = std::max<int64_t>(rows - partitions.size(), 0);
-       seq < rows; ++seq)
+  for (int64_t seq = std::max<int64_t>(rows - partitions.size(), 0); seq < rows;
+       ++seq)
     rows_of[seq % partitions.size()].push_back(
       {nth_advance(partitions, seq).ts, true});
   ops.clear();
@@ -253,8 +253,7 @@ void run_bounds(store& db, const options& opts,
   std::puts("");
   auto first = opts.histories.front();
   table out{{"state", "applied rows", "bounds p50 ms", "p99 ms",
-             fmt::format("p50 vs {}", first),
-             fmt::format("p99 vs {}", first)}};
+             fmt::format("p50 vs {}", first), fmt::format("p99 vs {}", first)}};
   measure_all(db, opts, groups, "after load", out);
   if (schema) {
     auto start = bench_clock::now();
@@ -325,8 +324,9 @@ int main(int argc, char** argv) {
   app.add_option("--calls", opts.calls, "Measured bounds calls per group")
     ->check(CLI::Range(1, 100'000))
     ->capture_default_str();
-  app.add_option("--max-call-seconds", opts.max_call_seconds,
-                 "Time limit of the measured bounds calls per group")
+  app
+    .add_option("--max-call-seconds", opts.max_call_seconds,
+                "Time limit of the measured bounds calls per group")
     ->check(CLI::Range(1.0, 3600.0))
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -20,7 +21,6 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <checkpoint/actors/listener.hpp>
@@ -145,8 +145,7 @@ int run(const options& opts) {
   for (int i = 0; more(i); ++i) {
     hlc_time ts{base_nanos + i, 0};
     auto sent = bench_clock::now();
-    a->request(group_a, wait_timeout, advance_atom::value, std::string{"p"},
-               ts)
+    a->request(group_a, wait_timeout, advance_atom::value, std::string{"p"}, ts)
       .receive([](ok_atom) {},
                [](const caf::error& err) { check(err, "advance"); });
     auto acked = bench_clock::now();

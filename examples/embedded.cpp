@@ -41,15 +41,15 @@ int main(int argc, char** argv) {
   // A SQLite file has one owner: one worker, which migrates the schema the
   // first time it opens the file.
   sqlite_options db{argv[1]};
-  auto pool = spawn_store_pool(
-    sys, 1, [db]() -> caf::expected<std::shared_ptr<store>> {
-      auto s = sqlite_store::open(db);
-      if (!s)
-        return std::move(s.error());
-      if (auto err = (*s)->migrate())
-        return err;
-      return std::shared_ptr<store>{std::move(*s)};
-    });
+  auto pool = spawn_store_pool(sys, 1,
+                               [db]() -> caf::expected<std::shared_ptr<store>> {
+                                 auto s = sqlite_store::open(db);
+                                 if (!s)
+                                   return std::move(s.error());
+                                 if (auto err = (*s)->migrate())
+                                   return err;
+                                 return std::shared_ptr<store>{std::move(*s)};
+                               });
   auto sup = sys.spawn(supervisor_impl, supervisor_config{}, pool);
   auto printer = sys.spawn(example::printer);
   caf::scoped_actor self{sys};

@@ -65,10 +65,9 @@ inline bool drive(caf::scoped_actor& self, const group_actor& group,
 
 /// Starts the group `name` through `sup`, then drives it (see `drive`).
 /// Returns false after printing the first error.
-inline bool start_and_drive(caf::scoped_actor& self,
-                            const supervisor_actor& sup,
-                            const std::string& name,
-                            const caf::actor& printer) {
+inline bool
+start_and_drive(caf::scoped_actor& self, const supervisor_actor& sup,
+                const std::string& name, const caf::actor& printer) {
   auto ok = false;
   self
     ->request(sup, std::chrono::seconds(5), start_atom::value,

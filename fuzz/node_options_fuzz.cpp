@@ -53,8 +53,7 @@ bool accepted_is_sound(const node_config& cfg) {
          && (cfg.insecure || cfg.tls.enabled() || is_loopback(cfg.host))
          && cfg.metrics_port >= -1 && cfg.metrics_port <= 65535
          && groups.lookahead >= 0 && groups.refresh_interval.count() > 0
-         && cfg.workers >= 1 && groups.max_batch >= 1
-         && groups.max_queue >= 1;
+         && cfg.workers >= 1 && groups.max_batch >= 1 && groups.max_queue >= 1;
 }
 
 } // namespace

@@ -57,8 +57,7 @@ inline bool operator==(const bounds_update& x, const bounds_update& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bounds_update& x) {
-  return f(caf::meta::type_name("checkpoint.bounds_update"), x.group,
-           x.bounds);
+  return f(caf::meta::type_name("checkpoint.bounds_update"), x.group, x.bounds);
 }
 
 /// How a group is started.

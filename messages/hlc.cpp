@@ -64,12 +64,11 @@ caf::expected<hlc_time> parse_hlc(std::string_view text) {
   if (!all_digits(nanos_text))
     return parse_error(text, "nanoseconds must be decimal digits");
   hlc_time result;
-  auto [end, err] = std::from_chars(nanos_text.data(),
-                                    nanos_text.data() + nanos_text.size(),
-                                    result.nanos);
+  auto [end, err] = std::from_chars(
+    nanos_text.data(), nanos_text.data() + nanos_text.size(), result.nanos);
   if (err == std::errc::result_out_of_range)
     return parse_error(text, "nanoseconds out of range (at most "
-                               "9223372036854775807)");
+                             "9223372036854775807)");
   if (dot == std::string_view::npos)
     return result;
   auto logical_text = text.substr(dot + 1);
@@ -85,7 +84,7 @@ caf::expected<hlc_time> parse_hlc(std::string_view text) {
                   logical_text.data() + logical_text.size(), logical);
   if (logical > hlc_time::max_logical)
     return parse_error(text, "logical part out of range (at most "
-                               "2147483647)");
+                             "2147483647)");
   result.logical = static_cast<int32_t>(logical);
   return result;
 }

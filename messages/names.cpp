@@ -58,14 +58,16 @@ caf::expected<std::string> canonical_name(std::string_view raw,
   if (raw.empty())
     return make_error(ec::bad_input, kind + " name is empty");
   if (raw.size() > max_name_bytes)
-    return make_error(ec::bad_input,
-                      kind + " name is " + std::to_string(raw.size())
-                        + " bytes long (at most "
-                        + std::to_string(max_name_bytes) + ")");
+    return make_error(ec::bad_input, kind + " name is "
+                                       + std::to_string(raw.size())
+                                       + " bytes long (at most "
+                                       + std::to_string(max_name_bytes) + ")");
   // PostgreSQL text cannot hold NUL, and every store must agree.
   if (auto at = raw.find('\0'); at != std::string_view::npos)
-    return make_error(ec::bad_input, kind + " name contains a NUL byte (at "
-                                       "byte " + std::to_string(at) + ")");
+    return make_error(ec::bad_input, kind
+                                       + " name contains a NUL byte (at "
+                                         "byte "
+                                       + std::to_string(at) + ")");
   if (auto at = invalid_utf8_offset(raw); at != std::string_view::npos)
     return make_error(ec::bad_input, kind + " name is not valid UTF-8 (at byte "
                                        + std::to_string(at) + ")");

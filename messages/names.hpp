@@ -14,9 +14,9 @@ namespace checkpoint {
 constexpr size_t max_name_bytes = 512;
 
 /// Validates a group or partition name (non-empty, at most
-/// `max_name_bytes` bytes, valid UTF-8 without NUL) and returns its canonical form:
-/// ASCII `A`-`Z` lower-cased, every other character unchanged. `what` names
-/// the kind of name in the error ("group", "partition").
+/// `max_name_bytes` bytes, valid UTF-8 without NUL) and returns its canonical
+/// form: ASCII `A`-`Z` lower-cased, every other character unchanged. `what`
+/// names the kind of name in the error ("group", "partition").
 caf::expected<std::string> canonical_name(std::string_view raw,
                                           std::string_view what);
 

@@ -19,11 +19,11 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<bounds_subscriber>("checkpoint.bounds_subscriber");
   cfg.add_message_type<group_actor>("checkpoint.group_actor");
   cfg.add_message_type<supervisor_actor>("checkpoint.supervisor_actor");
-  cfg.add_error_category(
-    error_category,
-    [](uint8_t code, caf::atom_value category, const caf::message& ctx) {
-      return describe(caf::error{code, category, ctx});
-    });
+  cfg.add_error_category(error_category,
+                         [](uint8_t code, caf::atom_value category,
+                            const caf::message& ctx) {
+                           return describe(caf::error{code, category, ctx});
+                         });
 }
 
 } // namespace checkpoint

@@ -31,8 +31,8 @@ struct partition_status {
 
 inline bool operator==(const partition_status& x, const partition_status& y) {
   return x.partition == y.partition && x.head == y.head
-         && x.first_unapplied == y.first_unapplied
-         && x.unapplied == y.unapplied && x.last_advance == y.last_advance;
+         && x.first_unapplied == y.first_unapplied && x.unapplied == y.unapplied
+         && x.last_advance == y.last_advance;
 }
 
 template <class Inspector>

@@ -6,9 +6,8 @@ namespace checkpoint {
 
 partition_window window_of(const std::vector<row_state>& rows,
                            int32_t lookahead) {
-  auto first_unapplied
-    = std::find_if(rows.begin(), rows.end(),
-                   [](const row_state& r) { return !r.applied; });
+  auto first_unapplied = std::find_if(
+    rows.begin(), rows.end(), [](const row_state& r) { return !r.applied; });
   if (first_unapplied == rows.end())
     return {zero_time, rows.back().ts, false};
   partition_window result;
@@ -34,9 +33,9 @@ hlc_range bounds_of(const std::vector<partition_window>& windows) {
   if (windows.empty())
     return including(zero_time, zero_time);
   auto progress = std::min_element(windows.begin(), windows.end(),
-                                    [](const auto& x, const auto& y) {
-                                      return x.max < y.max;
-                                    })
+                                   [](const auto& x, const auto& y) {
+                                     return x.max < y.max;
+                                   })
                     ->max;
   bool found = false;
   hlc_time lo;

@@ -39,8 +39,8 @@ memory_store::do_apply(const std::string& group,
     if (auto* adv = std::get_if<advance_op>(&op)) {
       auto& rows = parts[adv->partition];
       if (!rows.empty() && adv->ts < rows.back().ts) {
-        results.push_back(going_backwards_error(group, adv->partition,
-                                                adv->ts, rows.back().ts));
+        results.push_back(going_backwards_error(group, adv->partition, adv->ts,
+                                                rows.back().ts));
         continue;
       }
       if (rows.empty() || adv->ts > rows.back().ts)

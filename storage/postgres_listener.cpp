@@ -83,8 +83,8 @@ struct postgres_listener::impl {
       conn->get_notifs();
       if (receiver->found.groups.empty() && !receiver->found.resync) {
         pollfd fd{conn->sock(), POLLIN, 0};
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-          timeout);
+        auto ms
+          = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
         if (::poll(&fd, 1, static_cast<int>(ms.count())) < 0 && errno != EINTR)
           return make_error(ec::store_failure,
                             context() + ": poll: " + std::strerror(errno));
@@ -111,8 +111,7 @@ postgres_listener::~postgres_listener() {
   impl_->disconnect();
 }
 
-caf::expected<notifications>
-postgres_listener::wait(caf::timespan timeout) {
+caf::expected<notifications> postgres_listener::wait(caf::timespan timeout) {
   return impl_->wait(timeout);
 }
 

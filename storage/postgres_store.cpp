@@ -66,8 +66,8 @@ const std::string bounds_rows = R"sql(
 SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
   lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
   run_end.source_nanos, run_end.source_logical
-FROM checkpoint_heads h)sql"
-                                + unqualified(first_unapplied) + R"sql(
+FROM checkpoint_heads h)sql" + unqualified(first_unapplied)
+                                + R"sql(
 LEFT JOIN LATERAL (
   SELECT c.source_nanos, c.source_logical FROM checkpoints c
   WHERE c.group_name = h.group_name AND c.partition = h.partition
@@ -253,7 +253,7 @@ BEGIN
     (floor_nanos, floor_logical) = (
       SELECT coalesce(u.source_nanos, r.t), coalesce(u.source_logical, r.l)
       FROM (VALUES (1)) AS one)sql"
-          + unqualified(first_unapplied) + R"sql()
+      + unqualified(first_unapplied) + R"sql()
   FROM unnest(names, hn, hl, moved) AS r(p, t, l, m)
   WHERE r.m AND h.group_name = g AND h.partition = r.p;
   IF wrote THEN
@@ -273,7 +273,8 @@ LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-  RETURN QUERY)sql" + bounds_rows + R"sql(;
+  RETURN QUERY)sql"
+      + bounds_rows + R"sql(;
 END
 $$)sql",
   };
@@ -408,7 +409,10 @@ partition_window window_at(const pqxx::row& row) {
   auto cap = maybe_hlc_at(row, 6);
   auto run_end = maybe_hlc_at(row, 8);
   return {lower ? *lower : zero_time,
-          run_end ? *run_end : cap ? *cap : head, true};
+          run_end ? *run_end
+          : cap   ? *cap
+                  : head,
+          true};
 }
 
 partition_status status_at(const pqxx::row& row) {
@@ -531,10 +535,11 @@ struct postgres_store::impl {
                             + " times: " + scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
         disconnect();
-        return make_error(ec::store_unavailable,
-                          context + ": lost the connection (" + target
-                            + ") before the commit was confirmed, the outcome is unknown: "
-                            + scrub(e.what()));
+        return make_error(
+          ec::store_unavailable,
+          context + ": lost the connection (" + target
+            + ") before the commit was confirmed, the outcome is unknown: "
+            + scrub(e.what()));
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
@@ -574,10 +579,9 @@ caf::expected<std::unique_ptr<postgres_store>>
 postgres_store::open(postgres_options opts) {
   if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
       || opts.schema.find('\0') != std::string::npos)
-    return make_error(ec::bad_input,
-                      "schema name must have 1 to "
-                        + std::to_string(max_schema_bytes)
-                        + " bytes and no NUL byte");
+    return make_error(ec::bad_input, "schema name must have 1 to "
+                                       + std::to_string(max_schema_bytes)
+                                       + " bytes and no NUL byte");
   char* parse_error = nullptr;
   conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
                        PQconninfoFree};
@@ -599,8 +603,7 @@ postgres_store::open(postgres_options opts) {
   };
   ptr->target = "host "
                 + (given.count("host") ? value("host") : value("hostaddr"))
-                + ", port " + value("port")
-                + ", database " + value("dbname");
+                + ", port " + value("port") + ", database " + value("dbname");
   if (auto i = given.find("password"); i != given.end())
     ptr->password = i->second;
   ptr->channel = opts.schema + ".checkpoints";
@@ -640,11 +643,10 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
     auto steps = migrations();
     auto latest = static_cast<int>(steps.size());
     if (version > latest)
-      return make_error(ec::store_failure,
-                        context + ": the schema is at version "
-                          + std::to_string(version)
-                          + ", newer than this build's "
-                          + std::to_string(latest));
+      return make_error(
+        ec::store_failure,
+        context + ": the schema is at version " + std::to_string(version)
+          + ", newer than this build's " + std::to_string(latest));
     for (auto v = version; v < latest; ++v) {
       tx.exec(sql(steps[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
@@ -668,8 +670,8 @@ caf::expected<std::vector<caf::error>>
 postgres_store::do_apply(const std::string& group,
                          const std::vector<operation>& ops) {
   auto& self = *impl_;
-  auto body = [&](pqxx::connection& c)
-    -> caf::expected<std::vector<caf::error>> {
+  auto body
+    = [&](pqxx::connection& c) -> caf::expected<std::vector<caf::error>> {
     apply_arrays xs{ops};
     // A connection that the server closed (say, on a restart) is replaced
     // before anything is sent: run() reconnects and tries again.
@@ -719,8 +721,8 @@ postgres_store::do_status(const std::string& group) {
 
 caf::expected<std::vector<checkpoint_row>>
 postgres_store::do_history(const std::string& group) {
-  return impl_->read("reading the history of group '" + group + "'",
-                     "history", history_at, group);
+  return impl_->read("reading the history of group '" + group + "'", "history",
+                     history_at, group);
 }
 
 } // namespace checkpoint

@@ -26,13 +26,13 @@ namespace {
 // Migration `i` brings the schema from `PRAGMA user_version` i to i + 1;
 // new versions append a migration, existing ones never change.
 constexpr const char* migrations[] = {
-    // Version 1. The table keeps replicator's columns; the HLC is two
-    // integers so that it sorts correctly, `source_hlc` shows it as text.
-    // Times are nanoseconds since the UNIX epoch. The primary key serves
-    // every per-partition seek; the partial index holds only unapplied rows,
-    // so finding and committing them does not grow with the applied history.
-    // The head table makes a partition's greatest timestamp one lookup.
-    R"sql(
+  // Version 1. The table keeps replicator's columns; the HLC is two
+  // integers so that it sorts correctly, `source_hlc` shows it as text.
+  // Times are nanoseconds since the UNIX epoch. The primary key serves
+  // every per-partition seek; the partial index holds only unapplied rows,
+  // so finding and committing them does not grow with the applied history.
+  // The head table makes a partition's greatest timestamp one lookup.
+  R"sql(
 CREATE TABLE checkpoints (
   group_name TEXT NOT NULL,
   source_nanos INTEGER NOT NULL,
@@ -87,9 +87,11 @@ using statement = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
 class file_lock {
 public:
   /// Takes ownership of a descriptor that holds the lock.
-  explicit file_lock(int fd) : fd_(fd) {}
+  explicit file_lock(int fd) : fd_(fd) {
+  }
 
-  file_lock(file_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  file_lock(file_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {
+  }
 
   file_lock& operator=(file_lock&&) = delete;
 
@@ -190,16 +192,16 @@ private:
 // Errors that may go away by themselves (locks, I/O, a full disk).
 bool is_transient(int rc) {
   switch (rc & 0xff) {
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED:
-  case SQLITE_IOERR:
-  case SQLITE_CANTOPEN:
-  case SQLITE_FULL:
-  case SQLITE_NOMEM:
-  case SQLITE_PROTOCOL:
-    return true;
-  default:
-    return false;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -230,7 +232,8 @@ struct sqlite_store::impl {
   };
 
   impl(std::string file, file_lock lock)
-      : path(std::move(file)), owner(std::move(lock)) {}
+    : path(std::move(file)), owner(std::move(lock)) {
+  }
 
   // -- errors -----------------------------------------------------------------
 
@@ -239,7 +242,7 @@ struct sqlite_store::impl {
     return make_error(is_transient(rc) ? ec::store_unavailable
                                        : ec::store_failure,
                       "SQLite store '" + path + "': " + what + ": " + msg
-                          + " (code " + std::to_string(rc) + ")");
+                        + " (code " + std::to_string(rc) + ")");
   }
 
   // -- plumbing ---------------------------------------------------------------
@@ -256,8 +259,8 @@ struct sqlite_store::impl {
 
   // Runs a statement that returns no rows.
   template <class... Ts>
-  caf::error exec(sqlite3_stmt* st, const std::string& what,
-                  const Ts&... params) {
+  caf::error
+  exec(sqlite3_stmt* st, const std::string& what, const Ts&... params) {
     run r{st, params...};
     if (auto rc = r.step(); rc != SQLITE_DONE)
       return fail(rc, what);
@@ -298,7 +301,7 @@ struct sqlite_store::impl {
     sqlite3* raw = nullptr;
     auto rc = sqlite3_open_v2(path.c_str(), &raw,
                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                  | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                                | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
                               nullptr);
     db.reset(raw);
     if (rc != SQLITE_OK)
@@ -316,8 +319,8 @@ struct sqlite_store::impl {
       if (auto got = r.text(0); got != "wal")
         return make_error(ec::store_failure,
                           "SQLite store '" + path
-                              + "': the file cannot use WAL mode (journal mode "
-                              + got + ")");
+                            + "': the file cannot use WAL mode (journal mode "
+                            + got + ")");
     }
     // In WAL mode, NORMAL syncs the log only at checkpoints: the last
     // transactions before a power loss or OS crash may be lost. FULL syncs
@@ -360,33 +363,33 @@ struct sqlite_store::impl {
     if (*version != schema_version)
       return make_error(ec::store_failure,
                         "SQLite store '" + path + "': the schema is at version "
-                            + std::to_string(*version) + ", this build needs "
-                            + std::to_string(schema_version)
-                            + ": call migrate first");
+                          + std::to_string(*version) + ", this build needs "
+                          + std::to_string(schema_version)
+                          + ": call migrate first");
     static constexpr std::pair<statement queries::*, const char*> texts[] = {
-        {&queries::head, R"sql(
+      {&queries::head, R"sql(
 SELECT source_nanos, source_logical FROM checkpoint_heads
 WHERE group_name = ?1 AND partition = ?2)sql"},
-        {&queries::set_head, R"sql(
+      {&queries::set_head, R"sql(
 INSERT INTO checkpoint_heads (group_name, partition, source_nanos,
                               source_logical)
 VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (group_name, partition) DO UPDATE
 SET source_nanos = excluded.source_nanos,
     source_logical = excluded.source_logical)sql"},
-        {&queries::add_head, R"sql(
+      {&queries::add_head, R"sql(
 INSERT INTO checkpoint_heads (group_name, partition, source_nanos,
                               source_logical)
 VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (group_name, partition) DO NOTHING)sql"},
-        {&queries::insert_row, R"sql(
+      {&queries::insert_row, R"sql(
 INSERT INTO checkpoints (group_name, partition, source_nanos, source_logical,
                          first_seen, target_applied_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql"},
-        // The IN list turns the group's range into one index seek per
-        // partition; the index hint keeps SQLite off the primary key, which
-        // would also walk the applied rows in the range.
-        {&queries::commit_range, R"sql(
+      // The IN list turns the group's range into one index seek per
+      // partition; the index hint keeps SQLite off the primary key, which
+      // would also walk the applied rows in the range.
+      {&queries::commit_range, R"sql(
 UPDATE checkpoints INDEXED BY checkpoints_unapplied
 SET target_applied_at = ?1
 WHERE group_name = ?2
@@ -395,25 +398,25 @@ WHERE group_name = ?2
   AND target_applied_at IS NULL
   AND (source_nanos, source_logical) >= (?3, ?4)
   AND (source_nanos, source_logical) < (?5, ?6))sql"},
-        {&queries::heads, R"sql(
+      {&queries::heads, R"sql(
 SELECT partition, source_nanos, source_logical FROM checkpoint_heads
 WHERE group_name = ?1 ORDER BY partition)sql"},
-        {&queries::first_unapplied, R"sql(
+      {&queries::first_unapplied, R"sql(
 SELECT source_nanos, source_logical
 FROM checkpoints INDEXED BY checkpoints_unapplied
 WHERE group_name = ?1 AND partition = ?2 AND target_applied_at IS NULL
 ORDER BY source_nanos, source_logical LIMIT 1)sql"},
-        {&queries::row_before, R"sql(
+      {&queries::row_before, R"sql(
 SELECT source_nanos, source_logical FROM checkpoints
 WHERE group_name = ?1 AND partition = ?2
   AND (source_nanos, source_logical) < (?3, ?4)
 ORDER BY source_nanos DESC, source_logical DESC LIMIT 1)sql"},
-        {&queries::rows_from, R"sql(
+      {&queries::rows_from, R"sql(
 SELECT source_nanos, source_logical, target_applied_at FROM checkpoints
 WHERE group_name = ?1 AND partition = ?2
   AND (source_nanos, source_logical) >= (?3, ?4)
 ORDER BY source_nanos, source_logical)sql"},
-        {&queries::status, R"sql(
+      {&queries::status, R"sql(
 SELECT h.partition, h.source_nanos, h.source_logical, c.first_seen,
        (SELECT count(*) FROM checkpoints u INDEXED BY checkpoints_unapplied
         WHERE u.group_name = h.group_name AND u.partition = h.partition
@@ -423,11 +426,11 @@ JOIN checkpoints c
   ON c.group_name = h.group_name AND c.partition = h.partition
  AND c.source_nanos = h.source_nanos AND c.source_logical = h.source_logical
 WHERE h.group_name = ?1 ORDER BY h.partition)sql"},
-        {&queries::history, R"sql(
+      {&queries::history, R"sql(
 SELECT partition, source_nanos, source_logical, first_seen, target_applied_at
 FROM checkpoints WHERE group_name = ?1
 ORDER BY partition, source_nanos, source_logical)sql"},
-        {&queries::scan, R"sql(
+      {&queries::scan, R"sql(
 SELECT DISTINCT group_name FROM checkpoints INDEXED BY checkpoints_unapplied
 WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
     };
@@ -479,8 +482,8 @@ WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
     for (const auto& partition : partitions) {
       auto what = "ensuring group " + quoted(group) + " partition "
                   + quoted(partition);
-      if (auto err
-          = exec(q->add_head.get(), what, group, partition, ensured_time))
+      if (auto err = exec(q->add_head.get(), what, group, partition,
+                          ensured_time))
         return err;
       // The head row was new: the partition had no rows.
       if (sqlite3_changes(db.get()) == 1)
@@ -494,18 +497,17 @@ WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
   // The window of one partition (SEMANTICS.md steps 1-2), read with index
   // seeks: its first unapplied row, the row before it (`lower(p)`), and the
   // unapplied run that follows, up to L + 1 rows of the window.
-  caf::expected<partition_window> window(const std::string& group,
-                                         const std::string& partition,
-                                         hlc_time head, int32_t lookahead,
-                                         const std::string& what) {
+  caf::expected<partition_window>
+  window(const std::string& group, const std::string& partition, hlc_time head,
+         int32_t lookahead, const std::string& what) {
     auto first = time_query(q->first_unapplied.get(), what, group, partition);
     if (!first)
       return std::move(first.error());
     if (!*first)
       return partition_window{zero_time, head, false};
     std::vector<row_state> rows;
-    auto lower
-        = time_query(q->row_before.get(), what, group, partition, **first);
+    auto lower = time_query(q->row_before.get(), what, group, partition,
+                            **first);
     if (!lower)
       return std::move(lower.error());
     // `lower(p)` precedes the first unapplied row, so it is applied.
@@ -568,20 +570,20 @@ sqlite_store::open(sqlite_options opts) {
   if (fd < 0)
     return make_error(ec::store_unavailable,
                       "SQLite store '" + opts.path
-                          + "': cannot open the lock file '" + lock_path
-                          + "': " + std::strerror(errno));
+                        + "': cannot open the lock file '" + lock_path
+                        + "': " + std::strerror(errno));
   file_lock lock{fd};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
       return make_error(ec::store_unavailable,
                         "SQLite store '" + opts.path
-                            + "' is in use by another store (its lock file '"
-                            + lock_path
-                            + "' is held); one process owns an embedded store, "
-                              "use PostgreSQL to share checkpoints");
-    return make_error(ec::store_unavailable,
-                      "SQLite store '" + opts.path + "': cannot lock '"
-                          + lock_path + "': " + std::strerror(errno));
+                          + "' is in use by another store (its lock file '"
+                          + lock_path
+                          + "' is held); one process owns an embedded store, "
+                            "use PostgreSQL to share checkpoints");
+    return make_error(ec::store_unavailable, "SQLite store '" + opts.path
+                                               + "': cannot lock '" + lock_path
+                                               + "': " + std::strerror(errno));
   }
   auto self = std::make_unique<impl>(std::move(opts.path), std::move(lock));
   if (auto err = self->connect())
@@ -589,7 +591,8 @@ sqlite_store::open(sqlite_options opts) {
   return std::unique_ptr<sqlite_store>{new sqlite_store(std::move(self))};
 }
 
-sqlite_store::sqlite_store(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {}
+sqlite_store::sqlite_store(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+}
 
 sqlite_store::~sqlite_store() = default;
 
@@ -607,9 +610,9 @@ caf::error sqlite_store::migrate() {
     if (version > schema_version)
       return make_error(ec::store_failure,
                         "SQLite store '" + self.path + "': schema version "
-                            + std::to_string(version)
-                            + " is newer than this build's ("
-                            + std::to_string(schema_version) + ")");
+                          + std::to_string(version)
+                          + " is newer than this build's ("
+                          + std::to_string(schema_version) + ")");
     if (version == schema_version)
       return {};
     for (auto v = version; v < schema_version; ++v)
@@ -618,8 +621,8 @@ caf::error sqlite_store::migrate() {
           rc != SQLITE_OK)
         return self.fail(rc, what + " to version " + std::to_string(v + 1));
     // A PRAGMA takes no parameters; the version is our own constant.
-    auto set_version
-        = "PRAGMA user_version = " + std::to_string(schema_version);
+    auto set_version = "PRAGMA user_version = "
+                       + std::to_string(schema_version);
     if (auto rc = sqlite3_exec(self.db.get(), set_version.c_str(), nullptr,
                                nullptr, nullptr);
         rc != SQLITE_OK)
@@ -654,24 +657,23 @@ sqlite_store::do_apply(const std::string& group,
   std::vector<caf::error> results;
   results.reserve(ops.size());
   auto err = self.transact(
-      self.begin_write.get(), "applying a batch to group " + quoted(group),
-      [&]() -> caf::error {
-        for (const auto& op : ops) {
-          caf::error outcome;
-          caf::error failure;
-          if (auto* adv = std::get_if<advance_op>(&op))
-            failure = self.advance(group, *adv, now, outcome);
-          else if (auto* com = std::get_if<commit_op>(&op))
-            failure = self.commit_range(group, com->range, now);
-          else
-            failure
-                = self.ensure(group, std::get<ensure_op>(op).partitions, now);
-          if (failure)
-            return failure;
-          results.push_back(std::move(outcome));
-        }
-        return {};
-      });
+    self.begin_write.get(), "applying a batch to group " + quoted(group),
+    [&]() -> caf::error {
+      for (const auto& op : ops) {
+        caf::error outcome;
+        caf::error failure;
+        if (auto* adv = std::get_if<advance_op>(&op))
+          failure = self.advance(group, *adv, now, outcome);
+        else if (auto* com = std::get_if<commit_op>(&op))
+          failure = self.commit_range(group, com->range, now);
+        else
+          failure = self.ensure(group, std::get<ensure_op>(op).partitions, now);
+        if (failure)
+          return failure;
+        results.push_back(std::move(outcome));
+      }
+      return {};
+    });
   if (err)
     return err;
   return results;

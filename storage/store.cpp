@@ -33,9 +33,9 @@ caf::error normalize(const std::string& group, operation& op) {
     if (!valid(com->range.max))
       return invalid_time(com->range.max, "commit range maximum");
     if (com->range.min > com->range.max)
-      return make_error(ec::bad_input,
-                        "commit range " + to_string(com->range) + " of group '"
-                          + group + "' is reversed (min > max)");
+      return make_error(ec::bad_input, "commit range " + to_string(com->range)
+                                         + " of group '" + group
+                                         + "' is reversed (min > max)");
     return {};
   }
   auto& ens = std::get<ensure_op>(op);
@@ -114,9 +114,8 @@ caf::error going_backwards_error(const std::string& group,
                                  hlc_time head) {
   return make_error(ec::going_backwards,
                     "checkpoint for group '" + group + "' partition '"
-                      + partition + "' is going backwards: "
-                      + to_string(ts) + " is before the recorded "
-                      + to_string(head)
+                      + partition + "' is going backwards: " + to_string(ts)
+                      + " is before the recorded " + to_string(head)
                       + "; verify the changefeed cursor or remove "
                         "already-applied checkpoints");
 }

@@ -85,13 +85,11 @@ protected:
   /// Applies validated operations: names canonical, times valid, ranges
   /// not reversed. Returns one result per operation.
   virtual caf::expected<std::vector<caf::error>>
-  do_apply(const std::string& group, const std::vector<operation>& ops)
-    = 0;
+  do_apply(const std::string& group, const std::vector<operation>& ops) = 0;
 
   /// Computes the bounds of a canonical group with `lookahead >= 0`.
-  virtual caf::expected<hlc_range> do_bounds(const std::string& group,
-                                             int32_t lookahead)
-    = 0;
+  virtual caf::expected<hlc_range>
+  do_bounds(const std::string& group, int32_t lookahead) = 0;
 
   /// Returns the status of a canonical group.
   virtual caf::expected<std::vector<partition_status>>

@@ -43,13 +43,13 @@ CAF_TEST(concurrent requesters through one group lose nothing) {
   CAF_REQUIRE(!(*admin)->migrate());
   node_config cfg;
   caf::actor_system sys{cfg};
-  auto pool = spawn_store_pool(sys, 4,
-                               [&b = **backing] { return b.open(); });
+  auto pool = spawn_store_pool(sys, 4, [&b = **backing] { return b.open(); });
   auto sup = sys.spawn(supervisor_impl, supervisor_config{}, pool);
   caf::scoped_actor self{sys};
   group_actor group;
-  self->request(sup, caf::infinite, start_atom::value, table_group{"g", {}, {}},
-                group_options{})
+  self
+    ->request(sup, caf::infinite, start_atom::value, table_group{"g", {}, {}},
+              group_options{})
     .receive([&](group_actor& g) { group = g; },
              [](caf::error& err) { CAF_FAIL(describe(err)); });
   // Each requester owns an interleaved sequence on its partition: four
@@ -87,8 +87,9 @@ CAF_TEST(concurrent requesters through one group lose nothing) {
     self->request(group, std::chrono::seconds(30), bounds_atom::value)
       .receive(
         [&](hlc_range bounds) {
-          self->request(group, std::chrono::seconds(30), commit_atom::value,
-                        bounds)
+          self
+            ->request(group, std::chrono::seconds(30), commit_atom::value,
+                      bounds)
             .receive([&](ok_atom) { ++commits; },
                      [](caf::error& err) { CAF_FAIL(describe(err)); });
         },
@@ -96,8 +97,8 @@ CAF_TEST(concurrent requesters through one group lose nothing) {
   }
   for (auto& t : threads)
     t.join();
-  CAF_MESSAGE(acknowledged.size() << " acknowledged, " << commits
-                                  << " commits");
+  CAF_MESSAGE(acknowledged.size()
+              << " acknowledged, " << commits << " commits");
   for (auto& [code, n] : refused)
     CAF_CHECK_EQUAL(to_string(code), std::string{"going_backwards"});
   CAF_CHECK_EQUAL(acknowledged.size()

@@ -36,9 +36,9 @@ std::string refusal(const std::vector<std::string>& args) {
 } // namespace
 
 CAF_TEST(accepted commands carry canonical groups and parsed times) {
-  auto parsed = parse({"--node", "localhost:7711", "--lookahead", "3",
-                       "--timeout", "0.5", "advance", "Orders", "P1",
-                       "5.0000000002"});
+  auto parsed
+    = parse({"--node", "localhost:7711", "--lookahead", "3", "--timeout", "0.5",
+             "advance", "Orders", "P1", "5.0000000002"});
   auto cl = std::get_if<command_line>(&parsed);
   CAF_REQUIRE(cl != nullptr);
   CAF_CHECK_EQUAL(cl->command, "advance");
@@ -80,8 +80,7 @@ CAF_TEST(usage errors name what was wrong) {
                  "--lookahead");
   CAF_CHECK_FUNC(contains, refusal({"--lookahead", "x", "bounds", "g"}),
                  "--lookahead");
-  CAF_CHECK_FUNC(contains, refusal({"watch", "g", "--count", "-1"}),
-                 "--count");
+  CAF_CHECK_FUNC(contains, refusal({"watch", "g", "--count", "-1"}), "--count");
   CAF_CHECK_FUNC(contains, refusal({"bounds", ""}), "bad_input");
   CAF_CHECK_FUNC(contains, refusal({"bounds", std::string(513, 'g')}),
                  "bad_input");
@@ -103,8 +102,8 @@ CAF_TEST(usage errors name what was wrong) {
 // and converting NaN or 1e300 seconds to nanoseconds is undefined; 1e-300
 // became no time at all.
 CAF_TEST(timeouts out of range are usage errors) {
-  for (auto bad : {"nan", "inf", "1e300", "0", "-1", "1e-300", "0.0009",
-                   "86401"})
+  for (auto bad :
+       {"nan", "inf", "1e300", "0", "-1", "1e-300", "0.0009", "86401"})
     CAF_CHECK_FUNC(contains, refusal({"--timeout", bad, "groups"}),
                    std::string{"bad_input: --timeout: expected seconds "
                                "from 0.001 to 86400, got "}

@@ -64,9 +64,9 @@ CAF_TEST(errors compare with codes) {
 }
 
 CAF_TEST(describe renders code and context) {
-  CAF_CHECK_EQUAL(describe(make_error(ec::going_backwards,
-                                      "partition 'p' of group 'g'")),
-                  "going_backwards: partition 'p' of group 'g'");
+  CAF_CHECK_EQUAL(
+    describe(make_error(ec::going_backwards, "partition 'p' of group 'g'")),
+    "going_backwards: partition 'p' of group 'g'");
   CAF_CHECK_EQUAL(describe(make_error(ec::overloaded)), "overloaded");
 }
 

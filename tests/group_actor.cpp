@@ -24,8 +24,7 @@ struct fixture : actor_fixture {
   }
 
   std::vector<bounds_update>& updates_of(const bounds_subscriber& sub) {
-    return deref<collector_actor>(sub)
-      .state.updates;
+    return deref<collector_actor>(sub).state.updates;
   }
 
   group_state& state() {
@@ -150,7 +149,7 @@ CAF_TEST(the next batch goes to the store before the last is answered) {
   CAF_CHECK_EQUAL(acks, 2u);
 }
 
-CAF_TEST(a going-backwards item in a batch fails alone) {
+CAF_TEST(a going - backwards item in a batch fails alone) {
   start();
   drain();
   self->send(group, advance_atom::value, std::string{"p"}, t(5));
@@ -195,7 +194,8 @@ CAF_TEST(subscribers get the bounds at once and then each change once) {
   CAF_CHECK(ask<ok_atom>(group, subscribe_atom::value, sub));
   auto& got = updates_of(sub);
   CAF_REQUIRE_EQUAL(got.size(), 1u);
-  CAF_CHECK_EQUAL(got[0], (bounds_update{"g", including(zero_time, zero_time)}));
+  CAF_CHECK_EQUAL(got[0],
+                  (bounds_update{"g", including(zero_time, zero_time)}));
   CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(2)));
   CAF_REQUIRE_EQUAL(got.size(), 2u);
   CAF_CHECK_EQUAL(got[1].bounds, including(zero_time, t(2)));
@@ -203,7 +203,8 @@ CAF_TEST(subscribers get the bounds at once and then each change once) {
   CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", t(2)));
   CAF_CHECK(ask<hlc_range>(group, refresh_atom::value));
   CAF_CHECK_EQUAL(got.size(), 2u);
-  CAF_CHECK(ask<ok_atom>(group, commit_atom::value, including(zero_time, t(2))));
+  CAF_CHECK(
+    ask<ok_atom>(group, commit_atom::value, including(zero_time, t(2))));
   CAF_REQUIRE_EQUAL(got.size(), 3u);
   CAF_CHECK_EQUAL(got[2].bounds, including(t(2), t(2)));
   // Unsubscribed: no more updates.

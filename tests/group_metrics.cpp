@@ -52,7 +52,7 @@ struct fixture : actor_fixture {
 
 CAF_TEST_FIXTURE_SCOPE(group_metrics_tests, fixture)
 
-CAF_TEST(a group counts its requests batches and going-backwards errors) {
+CAF_TEST(a group counts its requests batches and going - backwards errors) {
   self->send(group, advance_atom::value, std::string{"p"}, secs(5));
   self->send(group, advance_atom::value, std::string{"p"}, secs(3));
   self->send(group, commit_atom::value, including(zero_time, secs(1)));
@@ -70,8 +70,8 @@ CAF_TEST(a group counts its requests batches and going-backwards errors) {
   CAF_CHECK(scraped(R"(checkpoint_batch_size_sum{group="g"} 3)"));
   CAF_CHECK(scraped(R"(checkpoint_batch_size_bucket{group="g",le="1"} 1)"));
   CAF_CHECK(scraped(R"(checkpoint_batch_size_bucket{group="g",le="2"} 2)"));
-  CAF_CHECK(scraped(
-    R"(checkpoint_proposed_going_backwards_errors{group="g"} 1)"));
+  CAF_CHECK(
+    scraped(R"(checkpoint_proposed_going_backwards_errors{group="g"} 1)"));
   // Every request was answered, and each answer was timed once.
   for (int i = 0; i < 3; ++i)
     self->receive([](ok_atom) {}, [](caf::error&) {});
@@ -84,14 +84,12 @@ CAF_TEST(the time gauges follow the published bounds after a refresh) {
   CAF_REQUIRE(first);
   auto before = ask<hlc_range>(group, bounds_atom::value);
   CAF_REQUIRE(before);
-  CAF_CHECK_EQUAL(registry.group("g").proposed_nanos.load(),
-                  before->max.nanos);
+  CAF_CHECK_EQUAL(registry.group("g").proposed_nanos.load(), before->max.nanos);
   // A write by another process shows only after a refresh: partition q
   // holds the proposed time back to 4 s.
   auto other = db->apply("g", {advance_op{"q", secs(4)}});
   CAF_REQUIRE(other);
-  CAF_CHECK_EQUAL(registry.group("g").proposed_nanos.load(),
-                  before->max.nanos);
+  CAF_CHECK_EQUAL(registry.group("g").proposed_nanos.load(), before->max.nanos);
   auto after = ask<hlc_range>(group, refresh_atom::value);
   CAF_REQUIRE(after);
   CAF_CHECK_EQUAL(after->max.nanos, secs(4).nanos);
@@ -99,10 +97,10 @@ CAF_TEST(the time gauges follow the published bounds after a refresh) {
   CAF_CHECK(scraped(R"(checkpoint_committed_time_seconds{group="g"} 0)"));
   // The ages are computed when scraped.
   using std::chrono::seconds;
-  CAF_CHECK(scraped(R"(checkpoint_proposed_age_seconds{group="g"} 6)",
-                    seconds(10)));
-  CAF_CHECK(scraped(R"(checkpoint_committed_age_seconds{group="g"} 10)",
-                    seconds(10)));
+  CAF_CHECK(
+    scraped(R"(checkpoint_proposed_age_seconds{group="g"} 6)", seconds(10)));
+  CAF_CHECK(
+    scraped(R"(checkpoint_committed_age_seconds{group="g"} 10)", seconds(10)));
   CAF_CHECK(
     scraped(R"(checkpoint_refresh_duration_seconds_count{group="g"} 3)"));
 }

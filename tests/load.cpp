@@ -92,8 +92,7 @@ struct command_line {
 };
 
 caf::optional<int> parse(int argc, char** argv, command_line& cl) {
-  CLI::App app{"Load driver and checker of the fault tests",
-               "checkpoint-load"};
+  CLI::App app{"Load driver and checker of the fault tests", "checkpoint-load"};
   app.require_subcommand(1);
   double timeout = 5;
   auto run = app.add_subcommand("run", "advance and commit under load");
@@ -109,8 +108,9 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
   run->add_option("--partitions", cl.partitions, "partitions advanced")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
-  run->add_option("--in-flight", cl.in_flight,
-                  "Advances each requester keeps outstanding")
+  run
+    ->add_option("--in-flight", cl.in_flight,
+                 "Advances each requester keeps outstanding")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
   run->add_option("--count", cl.count, "Advances to send at most")
@@ -130,9 +130,10 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     ->required();
   check->add_option("--node", cl.node,
                     "HOST:PORT of a node whose bounds must match the store");
-  check->add_option("--settle", cl.settle,
-                    "seconds the node's bounds may take to match (0: must "
-                    "match at once)")
+  check
+    ->add_option("--settle", cl.settle,
+                 "seconds the node's bounds may take to match (0: must "
+                 "match at once)")
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
   check->add_option("--timeout", timeout, "seconds for connecting and requests")
@@ -460,8 +461,9 @@ int run_load(caf::actor_system& sys, const command_line& cl) {
   self->monitor(*sup);
   std::vector<caf::actor> actors;
   auto applier = sys.spawn(applier_impl, sh, group, cl.timeout);
-  self->request(group, cl.timeout, subscribe_atom::value,
-                caf::actor_cast<bounds_subscriber>(applier))
+  self
+    ->request(group, cl.timeout, subscribe_atom::value,
+              caf::actor_cast<bounds_subscriber>(applier))
     .receive([](ok_atom) {}, [&](const caf::error& err) { sh->failed(err); });
   actors.push_back(caf::actor_cast<caf::actor>(applier));
   for (int i = 0; i < cl.requesters; ++i)
@@ -504,11 +506,11 @@ int run_load(caf::actor_system& sys, const command_line& cl) {
   }
   for (auto& a : actors)
     self->send_exit(a, caf::exit_reason::user_shutdown);
-  auto secs = std::chrono::duration<double>(wall_clock::now() - started)
-                .count();
+  auto secs
+    = std::chrono::duration<double>(wall_clock::now() - started).count();
   std::lock_guard<std::mutex> guard{sh->mtx};
-  std::cout << "acknowledged=" << sh->acknowledged << " sent="
-            << std::min<int64_t>(sh->sent, cl.count)
+  std::cout << "acknowledged=" << sh->acknowledged
+            << " sent=" << std::min<int64_t>(sh->sent, cl.count)
             << " commits=" << sh->commits << " seconds=" << secs;
   for (auto& [name, n] : sh->errors)
     std::cout << ' ' << name << '=' << n;
@@ -592,9 +594,8 @@ int run_check(caf::actor_system& sys, const command_line& cl) {
   for (auto& [partition, ts] : acked_max)
     if (stored_head.count(partition) == 0 || stored_head[partition] < ts)
       ++heads_behind;
-  auto status = lost == 0 && backwards == 0 && heads_behind == 0
-                  ? 0
-                  : exit_failed;
+  auto status = lost == 0 && backwards == 0 && heads_behind == 0 ? 0
+                                                                 : exit_failed;
   std::cout << "acknowledged=" << acked.size() << " found=" << found
             << " lost=" << lost << " heads_behind=" << heads_behind
             << " backwards=" << backwards << " rows=" << history->size()
@@ -636,10 +637,11 @@ int run_check(caf::actor_system& sys, const command_line& cl) {
             published = update.bounds;
             more = true;
           },
-          caf::after(wait) >> [&] {
-            if (!published)
-              failure = make_error(caf::sec::request_timeout);
-          });
+          caf::after(wait) >>
+            [&] {
+              if (!published)
+                failure = make_error(caf::sec::request_timeout);
+            });
         wait = std::chrono::duration_cast<caf::timespan>(
           settle_until - std::chrono::steady_clock::now());
         if (!more || wait <= caf::timespan{0})

@@ -111,8 +111,8 @@ CAF_TEST(invalid utf8 is rejected with its offset) {
 }
 
 CAF_TEST(the boundaries of valid utf8 are accepted) {
-  for (std::string name : {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80",
-                           "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
-                           "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"})
+  for (std::string name :
+       {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+        "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"})
     CAF_CHECK_EQUAL(canonical(name), name);
 }

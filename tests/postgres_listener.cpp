@@ -90,15 +90,15 @@ CAF_TEST(it reports the groups written by other nodes only) {
   CAF_CHECK_EQUAL(seen, (std::set<std::string>{"c", "d"}));
 }
 
-CAF_TEST(a lost connection is re-established with a resync) {
+CAF_TEST(a lost connection is re - established with a resync) {
   postgres_listener listener{options()};
   CAF_REQUIRE(listener.wait(0s));
   pqxx::connection admin{dsn};
   pqxx::nontransaction tx{admin};
-  auto killed = tx.exec_params(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-    "WHERE query = 'LISTEN ' || quote_ident($1)",
-    schema + ".checkpoints");
+  auto killed
+    = tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE query = 'LISTEN ' || quote_ident($1)",
+                     schema + ".checkpoints");
   CAF_REQUIRE_EQUAL(killed.size(), 1u);
   // The server's goodbye and the closed socket may take two waits.
   auto lost = listener.wait(1s);

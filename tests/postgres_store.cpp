@@ -175,8 +175,8 @@ CAF_TEST(racing advances on one partition never go backwards) {
       } else {
         result.accepted.push_back(ts);
         if (ts.nanos < floor)
-          result.accepted_below_acknowledged.push_back(
-            to_string(ts) + " after " + std::to_string(floor));
+          result.accepted_below_acknowledged.push_back(to_string(ts) + " after "
+                                                       + std::to_string(floor));
         auto seen = acknowledged.load();
         while (seen < ts.nanos
                && !acknowledged.compare_exchange_weak(seen, ts.nanos)) {
@@ -190,8 +190,7 @@ CAF_TEST(racing advances on one partition never go backwards) {
   for (const auto& r : results) {
     CAF_CHECK_EQUAL(r.other_errors, std::vector<std::string>{});
     CAF_CHECK_EQUAL(r.accepted_below_acknowledged, std::vector<std::string>{});
-    CAF_CHECK_EQUAL(static_cast<int64_t>(r.accepted.size())
-                      + r.going_backwards,
+    CAF_CHECK_EQUAL(static_cast<int64_t>(r.accepted.size()) + r.going_backwards,
                     per_racer);
     accepted.insert(accepted.end(), r.accepted.begin(), r.accepted.end());
   }
@@ -212,11 +211,11 @@ CAF_TEST(racing advances on one partition never go backwards) {
               return std::tie(x.first_seen, x.ts)
                      < std::tie(y.first_seen, y.ts);
             });
-  auto backwards = std::adjacent_find(
-    recorded.begin(), recorded.end(),
-    [](const checkpoint_row& x, const checkpoint_row& y) {
-      return y.ts < x.ts;
-    });
+  auto backwards
+    = std::adjacent_find(recorded.begin(), recorded.end(),
+                         [](const checkpoint_row& x, const checkpoint_row& y) {
+                           return y.ts < x.ts;
+                         });
   CAF_CHECK(backwards == recorded.end());
   if (backwards != recorded.end()) {
     auto next = std::next(backwards);

@@ -20,9 +20,9 @@
 #include <checkpoint/tests/collector.hpp>
 
 using namespace checkpoint;
-using checkpoint::testing::contains;
 using checkpoint::test::collector;
 using checkpoint::test::collector_actor;
+using checkpoint::testing::contains;
 
 namespace {
 
@@ -101,9 +101,11 @@ struct fixture : point_to_point_fixture<node_fixture> {
   }
 
   group_state& group_on_earth(const std::string& name) {
-    auto& sup_state = earth.deref<caf::stateful_actor<
-      supervisor_state, supervisor_actor::base>>(sup)
-                        .state;
+    auto& sup_state
+      = earth
+          .deref<caf::stateful_actor<supervisor_state, supervisor_actor::base>>(
+            sup)
+          .state;
     return earth
       .deref<caf::stateful_actor<group_state, group_actor::base>>(
         sup_state.groups.at(name).handle)
@@ -120,8 +122,8 @@ CAF_TEST(a remote client drives a group and gets its errors with context) {
                             table_group{"Orders", "public", {"t1"}},
                             group_options{});
   CAF_REQUIRE(g);
-  CAF_CHECK(ask<ok_atom>(*g, ensure_atom::value,
-                         std::vector<std::string>{"p1", "p2"}));
+  CAF_CHECK(
+    ask<ok_atom>(*g, ensure_atom::value, std::vector<std::string>{"p1", "p2"}));
   CAF_CHECK(ask<ok_atom>(*g, advance_atom::value, "p1", t(5)));
   CAF_CHECK(ask<ok_atom>(*g, advance_atom::value, "p2", t(5)));
   auto bounds = ask<hlc_range>(*g, bounds_atom::value);
@@ -152,8 +154,7 @@ CAF_TEST(a remote subscriber gets changes and is removed when it goes away) {
   CAF_REQUIRE(g);
   auto sub = mars.sys.spawn(collector);
   CAF_CHECK(ask<ok_atom>(*g, subscribe_atom::value, sub));
-  auto& got = mars.deref<collector_actor>(sub)
-                .state.updates;
+  auto& got = mars.deref<collector_actor>(sub).state.updates;
   CAF_REQUIRE_EQUAL(got.size(), 1u);
   CAF_CHECK_EQUAL(got[0].bounds, including(zero_time, zero_time));
   CAF_CHECK(ask<ok_atom>(*g, advance_atom::value, "p", t(2)));
@@ -213,10 +214,10 @@ CAF_TEST(malformed requests from a remote node change nothing) {
   auto untyped_group = caf::actor_cast<caf::actor>(*g);
   CAF_CHECK_FUNC(contains, outcome(ask<ok_atom>(untyped_sup, "hello")),
                  "unexpected_message");
-  CAF_CHECK_FUNC(contains,
-                 outcome(ask<ok_atom>(untyped_sup, advance_atom::value, "p",
-                                      t(9))),
-                 "unexpected_message");
+  CAF_CHECK_FUNC(
+    contains,
+    outcome(ask<ok_atom>(untyped_sup, advance_atom::value, "p", t(9))),
+    "unexpected_message");
   CAF_CHECK_FUNC(contains,
                  outcome(ask<ok_atom>(untyped_group, start_atom::value,
                                       table_group{"g", {}, {}},

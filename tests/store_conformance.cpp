@@ -108,8 +108,7 @@ CAF_TEST(advance accepts the current tail again and changes nothing) {
     CAF_CHECK_EQUAL(rows(s, "g"),
                     (rows_t{{"p", t(5), false}, {"p", t(6), false}}));
     // Redelivered after it was applied: still accepted, still applied.
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(6)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(6)))), "ok");
     CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(6))), "ok");
     CAF_CHECK_EQUAL(rows(s, "g"),
                     (rows_t{{"p", t(5), true}, {"p", t(6), true}}));
@@ -125,8 +124,7 @@ CAF_TEST(advance below the greatest timestamp goes backwards) {
     CAF_CHECK_EQUAL(rows(s, "g"),
                     (rows_t{{"p", t(5), false}, {"p", t(7), false}}));
     // Applied rows count as recorded too.
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(7)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(7)))), "ok");
     check_going_backwards(advance(s, "g", "p", t(1)), "g", "p", t(1));
     CAF_CHECK_EQUAL(rows(s, "g"),
                     (rows_t{{"p", t(5), true}, {"p", t(7), true}}));
@@ -149,8 +147,7 @@ CAF_TEST(advance with bad input writes nothing) {
   for_each_store([](store_under_test& db) {
     auto& s = db.get();
     CAF_CHECK_EQUAL(code_of(advance(s, "g", "", t(1))), ec::bad_input);
-    CAF_CHECK_EQUAL(code_of(advance(s, "g", "p\xC0\xAF", t(1))),
-                    ec::bad_input);
+    CAF_CHECK_EQUAL(code_of(advance(s, "g", "p\xC0\xAF", t(1))), ec::bad_input);
     CAF_CHECK_EQUAL(code_of(advance(s, "g", std::string(513, 'p'), t(1))),
                     ec::bad_input);
     CAF_CHECK_EQUAL(code_of(advance(s, "g", "p", {-1, 0})), ec::bad_input);
@@ -186,13 +183,10 @@ CAF_TEST(commit of an empty range or of nothing left is a no op) {
     auto before = rows(s, "g");
     CAF_CHECK_EQUAL(outcome(commit(s, "g", {t(2), t(2)})), "ok");
     CAF_CHECK_EQUAL(outcome(commit(s, "g", including(t(5), t(9)))), "ok");
-    CAF_CHECK_EQUAL(outcome(commit(s, "nobody", including(t(1), t(9)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "nobody", including(t(1), t(9)))), "ok");
     CAF_CHECK_EQUAL(rows(s, "g"), before);
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))),
-                    "ok");
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))), "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))), "ok");
     CAF_CHECK_EQUAL(rows(s, "g"),
                     (rows_t{{"p", t(1), true}, {"p", t(2), true}}));
   });
@@ -215,13 +209,11 @@ CAF_TEST(applied rows keep their first applied time) {
   for_each_store([](store_under_test& db) {
     auto& s = db.get();
     advance_each(s, "g", "p", {t(1)});
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(1)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(1)))), "ok");
     auto first = s.history("g");
     CAF_REQUIRE(first && first->size() == 1 && first->front().applied_at);
     advance_each(s, "g", "p", {t(2)});
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(2)))), "ok");
     auto second = s.history("g");
     CAF_REQUIRE(second && second->size() == 2);
     CAF_CHECK_EQUAL((*second)[0].applied_at, first->front().applied_at);
@@ -309,21 +301,20 @@ CAF_TEST(a bad operation in a batch fails alone) {
     auto& s = db.get();
     CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(5))), "ok");
     std::vector<operation> ops{
-      advance_op{"p", t(3)},       // going backwards
-      advance_op{"q", t(1)},       //
-      commit_op{{t(9), t(1)}},     // reversed
-      advance_op{"", t(1)},        // no name
-      ensure_op{{"r", "\xFF"}},    // one bad name
-      advance_op{"p", t(6)},       //
-      advance_op{"p", t(6)},       // duplicate tail
+      advance_op{"p", t(3)},    // going backwards
+      advance_op{"q", t(1)},    //
+      commit_op{{t(9), t(1)}},  // reversed
+      advance_op{"", t(1)},     // no name
+      ensure_op{{"r", "\xFF"}}, // one bad name
+      advance_op{"p", t(6)},    //
+      advance_op{"p", t(6)},    // duplicate tail
       commit_op{including(zero_time, t(5))},
       ensure_op{{"s"}},
     };
     CAF_CHECK_EQUAL(result_codes(s.apply("g", ops)),
-                    (std::vector<std::string>{"going_backwards", "ok",
-                                              "bad_input", "bad_input",
-                                              "bad_input", "ok", "ok", "ok",
-                                              "ok"}));
+                    (std::vector<std::string>{
+                      "going_backwards", "ok", "bad_input", "bad_input",
+                      "bad_input", "ok", "ok", "ok", "ok"}));
     CAF_CHECK_EQUAL(rows(s, "g"), (rows_t{{"p", t(5), true},
                                           {"p", t(6), false},
                                           {"q", t(1), true},
@@ -429,8 +420,7 @@ void worked_example(store& s, size_t count) {
   CAF_CHECK_EQUAL(bounds(), including(ensured_time, ensured_time));
   CAF_CHECK_EQUAL(outcome(advance(s, "g", "another", t(110))), "ok");
   CAF_CHECK_EQUAL(bounds(), including(ensured_time, t(110)));
-  CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(110)))),
-                  "ok");
+  CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(110)))), "ok");
   CAF_CHECK_EQUAL(bounds(), expect(110, 110));
   for (const auto& p : parts)
     check_going_backwards(advance(s, "g", p, ensured_time), "g", p,
@@ -457,11 +447,9 @@ CAF_TEST(lookahead example) {
     for (int64_t n = 1; n <= 10; ++n)
       CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", at(n))), "ok");
     CAF_CHECK_EQUAL(s.bounds("g", 4), including(zero_time, at(5)));
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, at(1)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, at(1)))), "ok");
     CAF_CHECK_EQUAL(s.bounds("g", 4), including(at(1), at(5)));
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, at(2)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, at(2)))), "ok");
     CAF_CHECK_EQUAL(s.bounds("g", 4), including(at(2), at(6)));
     CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, at(10)))),
                     "ok");
@@ -481,8 +469,7 @@ CAF_TEST(lookahead counts the window from its start) {
     }
     CAF_CHECK_EQUAL(s.bounds("g", 0), expect(0, 5));
     // Now it starts at the last applied row.
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(1)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(1)))), "ok");
     for (int32_t lookahead = 1; lookahead <= 6; ++lookahead) {
       CAF_MESSAGE("lookahead " << lookahead);
       CAF_CHECK_EQUAL(s.bounds("g", lookahead),
@@ -537,8 +524,7 @@ CAF_TEST(differs a fully applied partition reports its last row) {
     auto& s = db.get();
     for (int64_t n = 1; n <= 10; ++n)
       CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(n))), "ok");
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(10)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(10)))), "ok");
     for (int32_t lookahead : {0, 1, 2, 5})
       CAF_CHECK_EQUAL(s.bounds("g", lookahead), expect(10, 10));
     CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", t(11))), "ok");
@@ -582,8 +568,7 @@ CAF_TEST(differs a late partition holds the window back) {
     auto& s = db.get();
     advance_each(s, "g", "p", {t(5), t(10)});
     advance_each(s, "g", "q", {t(5), t(10)});
-    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(10)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(10)))), "ok");
     CAF_CHECK_EQUAL(s.bounds("g", 0), expect(10, 10));
     CAF_CHECK_EQUAL(outcome(ensure(s, "g", {"late"})), "ok");
     CAF_CHECK_EQUAL(s.bounds("g", 0), including(ensured_time, ensured_time));
@@ -630,9 +615,9 @@ CAF_TEST(history lists every row by partition and timestamp) {
     advance_each(s, "g", "b", {t(2)});
     advance_each(s, "g", "a", {t(1), t(3)});
     CAF_CHECK_EQUAL(outcome(commit(s, "g", including(t(1), t(2)))), "ok");
-    CAF_CHECK_EQUAL(rows(s, "g"), (rows_t{{"a", t(1), true},
-                                          {"a", t(3), false},
-                                          {"b", t(2), true}}));
+    CAF_CHECK_EQUAL(
+      rows(s, "g"),
+      (rows_t{{"a", t(1), true}, {"a", t(3), false}, {"b", t(2), true}}));
     auto history = s.history("g");
     CAF_REQUIRE(history);
     for (const auto& r : *history) {
@@ -652,14 +637,11 @@ CAF_TEST(scan finds the groups with unapplied rows) {
     advance_each(s, "G1", "p", {t(1), t(2)});
     CAF_CHECK_EQUAL(outcome(ensure(s, "only_ensured", {"p"})), "ok");
     CAF_CHECK_EQUAL(s.scan(), (names{"g1", "g2"}));
-    CAF_CHECK_EQUAL(outcome(commit(s, "g1", including(zero_time, t(1)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g1", including(zero_time, t(1)))), "ok");
     CAF_CHECK_EQUAL(s.scan(), (names{"g1", "g2"}));
-    CAF_CHECK_EQUAL(outcome(commit(s, "g1", including(zero_time, t(2)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g1", including(zero_time, t(2)))), "ok");
     CAF_CHECK_EQUAL(s.scan(), (names{"g2"}));
-    CAF_CHECK_EQUAL(outcome(commit(s, "g2", including(zero_time, t(9)))),
-                    "ok");
+    CAF_CHECK_EQUAL(outcome(commit(s, "g2", including(zero_time, t(9)))), "ok");
     CAF_CHECK_EQUAL(s.scan(), names{});
   });
 }
@@ -692,9 +674,9 @@ CAF_TEST(names are data stored in canonical form) {
         CAF_CHECK_EQUAL(outcome(advance(s, group.raw, partition.raw, t(1))),
                         "ok");
         // The canonical spelling reaches the same partition.
-        CAF_CHECK_EQUAL(outcome(advance(s, group.canonical,
-                                        partition.canonical, t(1))),
-                        "ok");
+        CAF_CHECK_EQUAL(
+          outcome(advance(s, group.canonical, partition.canonical, t(1))),
+          "ok");
       }
       rows_t expected;
       for (const auto& partition : names)

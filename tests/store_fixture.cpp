@@ -146,8 +146,7 @@ make_postgres_backing(std::string schema) {
   auto dsn = postgres_test_dsn();
   if (!dsn)
     return std::move(dsn.error());
-  return std::make_unique<postgres_backing>(std::move(*dsn),
-                                            std::move(schema));
+  return std::make_unique<postgres_backing>(std::move(*dsn), std::move(schema));
 }
 
 // -- store_under_test ---------------------------------------------------------
@@ -157,8 +156,7 @@ store_under_test::store_under_test(std::unique_ptr<store_backing> backing)
   // nop
 }
 
-caf::expected<store_under_test>
-store_under_test::make(const store_kind& kind) {
+caf::expected<store_under_test> store_under_test::make(const store_kind& kind) {
   auto backing = kind.make_backing();
   if (!backing)
     return std::move(backing.error());
@@ -222,7 +220,7 @@ result_codes(const caf::expected<std::vector<caf::error>>& results) {
   std::vector<std::string> result;
   for (const auto& err : *results)
     result.push_back(code_of(err) != ec::none ? to_string(code_of(err))
-                                               : outcome(err));
+                                              : outcome(err));
   return result;
 }
 

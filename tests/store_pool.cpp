@@ -117,14 +117,17 @@ CAF_TEST(calls go to an idle worker while another is busy) {
   auto held = self->request(pool, caf::infinite, bounds_atom::value,
                             std::string{"slow"}, int32_t{0});
   for (int i = 0; i < 10; ++i) {
-    self->request(pool, answer_timeout, bounds_atom::value,
-                  std::string{"fast"}, int32_t{0})
-      .receive([](hlc_range r) { CAF_CHECK_EQUAL(r, including(zero_time,
-                                                             zero_time)); },
-               [&](caf::error& err) {
-                 CAF_FAIL("call " << i << " was not answered while one "
-                                  << "worker was busy: " << describe(err));
-               });
+    self
+      ->request(pool, answer_timeout, bounds_atom::value, std::string{"fast"},
+                int32_t{0})
+      .receive(
+        [](hlc_range r) {
+          CAF_CHECK_EQUAL(r, including(zero_time, zero_time));
+        },
+        [&](caf::error& err) {
+          CAF_FAIL("call " << i << " was not answered while one "
+                           << "worker was busy: " << describe(err));
+        });
   }
   slow.release();
   held.receive([](hlc_range) {},

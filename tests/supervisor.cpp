@@ -22,8 +22,8 @@ struct fixture : actor_fixture {
   }
 
   supervisor_state& state() {
-    return deref<caf::stateful_actor<supervisor_state,
-                                     supervisor_actor::base>>(sup)
+    return deref<caf::stateful_actor<supervisor_state, supervisor_actor::base>>(
+             sup)
       .state;
   }
 
@@ -102,8 +102,7 @@ CAF_TEST(a crashed group restarts with its subscribers) {
   CAF_CHECK_NOT_EQUAL(*restarted, *g);
   CAF_CHECK_EQUAL(state().groups.at("g").handle, *restarted);
   // The subscriber was re-attached: it got the bounds again and gets changes.
-  auto& got = deref<collector_actor>(sub)
-                .state.updates;
+  auto& got = deref<collector_actor>(sub).state.updates;
   CAF_CHECK(ask<ok_atom>(*restarted, advance_atom::value, "p", t(3)));
   CAF_REQUIRE(!got.empty());
   CAF_CHECK_EQUAL(got.back().bounds, including(zero_time, t(3)));
