@@ -14,17 +14,10 @@
 #include <checkpoint/actors/group.hpp>
 #include <checkpoint/actors/store_worker.hpp>
 #include <checkpoint/messages/error.hpp>
-#include <checkpoint/messages/register.hpp>
 #include <checkpoint/storage/memory_store.hpp>
+#include <checkpoint/tests/checks.hpp>
 
 namespace checkpoint::test {
-
-/// Registers the component's types, as every node does.
-struct actor_test_config : caf::actor_system_config {
-  actor_test_config() {
-    register_message_types(*this);
-  }
-};
 
 /// An in-memory store that records the size of every batch and can be
 /// told to fail, to observe the actors from below.
@@ -84,7 +77,7 @@ private:
 };
 
 /// The fixture of the actor suites.
-struct actor_fixture : test_coordinator_fixture<actor_test_config> {
+struct actor_fixture : test_coordinator_fixture<test_config> {
   std::shared_ptr<recording_store> db = std::make_shared<recording_store>();
 
   store_worker worker = spawn_scheduled_worker(
@@ -118,10 +111,5 @@ struct actor_fixture : test_coordinator_fixture<actor_test_config> {
     return result;
   }
 };
-
-/// `t(n)` of SEMANTICS.md: HLC (n, n).
-inline hlc_time t(int64_t n) {
-  return {n, static_cast<int32_t>(n)};
-}
 
 } // namespace checkpoint::test

@@ -12,23 +12,16 @@
 
 #include <checkpoint/actors/supervisor.hpp>
 #include <checkpoint/messages/error.hpp>
-#include <checkpoint/messages/register.hpp>
 #include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
-using namespace checkpoint::testing;
+using namespace checkpoint::test;
 
 namespace {
 
 constexpr int requesters = 64;
 constexpr int partitions = 16;
 constexpr int advances_per_requester = 40;
-
-struct node_config : caf::actor_system_config {
-  node_config() {
-    register_message_types(*this);
-  }
-};
 
 } // namespace
 
@@ -41,7 +34,7 @@ CAF_TEST(concurrent requesters through one group lose nothing) {
   auto admin = (*backing)->open();
   CAF_REQUIRE(admin);
   CAF_REQUIRE(!(*admin)->migrate());
-  node_config cfg;
+  test::test_config cfg;
   caf::actor_system sys{cfg};
   auto pool = spawn_store_pool(sys, 4, [&b = **backing] { return b.open(); });
   auto sup = sys.spawn(supervisor_impl, supervisor_config{}, pool);

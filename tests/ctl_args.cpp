@@ -10,7 +10,7 @@
 #include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
-using checkpoint::testing::contains;
+using checkpoint::test::contains;
 
 namespace {
 

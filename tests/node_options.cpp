@@ -11,7 +11,7 @@
 
 using namespace checkpoint;
 using namespace std::chrono_literals;
-using checkpoint::testing::contains;
+using checkpoint::test::contains;
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
-using namespace checkpoint::testing;
+using namespace checkpoint::test;
 using namespace std::chrono_literals;
 
 namespace {

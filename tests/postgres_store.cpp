@@ -22,7 +22,7 @@
 #include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
-using namespace checkpoint::testing;
+using namespace checkpoint::test;
 
 namespace {
 

@@ -14,7 +14,6 @@
 
 #include <checkpoint/actors/supervisor.hpp>
 #include <checkpoint/messages/error.hpp>
-#include <checkpoint/messages/register.hpp>
 #include <checkpoint/storage/memory_store.hpp>
 #include <checkpoint/tests/checks.hpp>
 #include <checkpoint/tests/collector.hpp>
@@ -22,22 +21,19 @@
 using namespace checkpoint;
 using checkpoint::test::collector;
 using checkpoint::test::collector_actor;
-using checkpoint::testing::contains;
+using checkpoint::test::contains;
+using checkpoint::test::t;
 
 namespace {
 
-struct node_config : caf::actor_system_config {
-  node_config() {
+// Two simulated nodes need the network layer.
+struct network_config : test::test_config {
+  network_config() {
     load<caf::io::middleman>();
-    register_message_types(*this);
   }
 };
 
-using node_fixture = test_coordinator_fixture<node_config>;
-
-hlc_time t(int64_t n) {
-  return {n, static_cast<int32_t>(n)};
-}
+using node_fixture = test_coordinator_fixture<network_config>;
 
 // What a request got: "accepted", or the error as a client would print it.
 template <class T>

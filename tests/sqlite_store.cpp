@@ -11,7 +11,7 @@
 #include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
-using namespace checkpoint::testing;
+using namespace checkpoint::test;
 
 CAF_TEST(a second opener of the file fails until the first closes) {
   auto backing = make_sqlite_backing();

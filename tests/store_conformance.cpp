@@ -15,7 +15,7 @@
 #include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
-using namespace checkpoint::testing;
+using namespace checkpoint::test;
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <checkpoint/storage/postgres_store.hpp>
 #include <checkpoint/storage/sqlite_store.hpp>
 
-namespace checkpoint::testing {
+namespace checkpoint::test {
 
 namespace {
 
@@ -180,10 +180,6 @@ caf::error store_under_test::reopen() {
 
 // -- one-operation calls ------------------------------------------------------
 
-hlc_time t(int64_t n) {
-  return {n, static_cast<int32_t>(n)};
-}
-
 namespace {
 
 caf::error apply_one(store& s, std::string_view group, operation op) {
@@ -247,4 +243,4 @@ caf::expected<std::vector<row>> rows(store& s, std::string_view group) {
   return result;
 }
 
-} // namespace checkpoint::testing
+} // namespace checkpoint::test

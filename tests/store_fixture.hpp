@@ -12,8 +12,9 @@
 
 #include <checkpoint/messages/hlc.hpp>
 #include <checkpoint/storage/store.hpp>
+#include <checkpoint/tests/checks.hpp>
 
-namespace checkpoint::testing {
+namespace checkpoint::test {
 
 // -- backings -----------------------------------------------------------------
 
@@ -83,9 +84,6 @@ private:
 
 // -- one-operation calls ------------------------------------------------------
 
-/// `t(n)` of SEMANTICS.md: the time `(n, n)`.
-hlc_time t(int64_t n);
-
 /// Applies one Advance and returns its result (or the failure of the call).
 caf::error advance(store& s, std::string_view group, std::string partition,
                    hlc_time ts);
@@ -123,4 +121,4 @@ std::string to_string(const row& x);
 /// The history of `group` as rows.
 caf::expected<std::vector<row>> rows(store& s, std::string_view group);
 
-} // namespace checkpoint::testing
+} // namespace checkpoint::test

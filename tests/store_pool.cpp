@@ -10,8 +10,8 @@
 
 #include <checkpoint/actors/store_worker.hpp>
 #include <checkpoint/messages/error.hpp>
-#include <checkpoint/messages/register.hpp>
 #include <checkpoint/storage/memory_store.hpp>
+#include <checkpoint/tests/checks.hpp>
 
 using namespace checkpoint;
 
@@ -90,12 +90,6 @@ struct open_at_exit {
   }
 };
 
-struct node_config : caf::actor_system_config {
-  node_config() {
-    register_message_types(*this);
-  }
-};
-
 // Long enough for a loaded machine, short enough that a request queued
 // behind the gate fails the test instead of hanging it.
 constexpr auto answer_timeout = std::chrono::seconds(10);
@@ -106,7 +100,7 @@ constexpr auto answer_timeout = std::chrono::seconds(10);
 // for the gate: every call here must be answered while the gate is shut.
 CAF_TEST(calls go to an idle worker while another is busy) {
   gate slow;
-  node_config cfg;
+  test::test_config cfg;
   caf::actor_system sys{cfg};
   auto pool = spawn_store_pool(sys, 2, [&slow]() {
     return caf::expected<std::shared_ptr<store>>{
