@@ -44,24 +44,19 @@ parse_command_line(int argc, const char* const* argv) {
   std::vector<std::string> partitions;
   size_t count = 0;
   caf::error problem;
+  auto checked = [&](auto result) {
+    using value = typename decltype(result)::value_type;
+    if (!result) {
+      if (!problem)
+        problem = std::move(result.error());
+      return value{};
+    }
+    return value{std::move(*result)};
+  };
   auto name = [&](const std::string& raw, const char* what) {
-    auto result = canonical_name(raw, what);
-    if (!result) {
-      if (!problem)
-        problem = std::move(result.error());
-      return std::string{};
-    }
-    return std::move(*result);
+    return checked(canonical_name(raw, what));
   };
-  auto time = [&](const std::string& text) {
-    auto result = parse_hlc(text);
-    if (!result) {
-      if (!problem)
-        problem = std::move(result.error());
-      return hlc_time{};
-    }
-    return *result;
-  };
+  auto time = [&](const std::string& text) { return checked(parse_hlc(text)); };
   // Each subcommand with the command it makes: the one mapping from names
   // to commands.
   std::vector<std::pair<CLI::App*, std::function<ctl_command()>>> commands;
