@@ -2,6 +2,7 @@
 
 #include <checkpoint/apps/ctl_args.hpp>
 
+#include <caf/sec.hpp>
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <checkpoint/messages/error.hpp>
 #include <checkpoint/messages/names.hpp>
 #include <checkpoint/tests/checks.hpp>
 
@@ -192,4 +194,15 @@ CAF_TEST(timeouts out of range are usage errors) {
   for (auto good : {"0.001", "86400"})
     CAF_CHECK(std::holds_alternative<command_line>(
       parse({"--timeout", good, "groups"})));
+}
+
+CAF_TEST(
+  an error means refused when the node answered and unreachable if not ) {
+  CAF_CHECK_EQUAL(exit_status_of(caf::error{}), exit_ok);
+  for (auto code : {ec::going_backwards, ec::bad_input, ec::lookahead_conflict,
+                    ec::store_unavailable, ec::overloaded, ec::shutting_down})
+    CAF_CHECK_EQUAL(exit_status_of(make_error(code, "x")), exit_refused);
+  for (auto code : {caf::sec::request_timeout, caf::sec::cannot_connect_to_node,
+                    caf::sec::remote_linking_failed})
+    CAF_CHECK_EQUAL(exit_status_of(caf::make_error(code)), exit_unreachable);
 }

@@ -16,7 +16,8 @@
 // seen goes to the bounds log (`MILLIS MIN MAX`). It stops after `--count`
 // Advances, `--seconds`, or when the node is lost, and prints one line of
 // counts. Errors are counted, not fatal: exit status 0 unless the node
-// could not be reached at all (3) or the arguments are wrong (2).
+// could not be reached at all (3), refused to start the group (1) or the
+// arguments are wrong (2).
 //
 // `check`: reads FILE (any number of runs) and the group's rows straight from
 // the PostgreSQL store, and checks that every acknowledged Advance is
@@ -24,8 +25,8 @@
 // with `--node`, that the node's published bounds equal the store's own
 // computation (at once, or within `--settle` seconds for a node that has
 // just written). Prints one line of counts; exit status 0 when all hold, 1
-// when one does not, 2 for wrong arguments, 3 when the store or the node
-// cannot be reached.
+// when one does not (or the node refused the group), 2 for wrong arguments,
+// 3 when the store or the node cannot be reached.
 
 #include <algorithm>
 #include <atomic>
