@@ -113,6 +113,11 @@ for part in "group $shown  bounds [ 1.0000000001 -> 5.0000000001 )" \
 done
 has "$outputs" "$shown" "[ 1.0000000001 -> 5.0000000001 )"
 expect 0 '["g","r\u000d\u001b[31m"]' "" -- "${c[@]}" --json scan
+# DEL and a C1 control (U+009B, CSI on some terminals) too.
+ctl_ok ensure $'D\x7f\xc2\x9b' p
+expect 0 $'d\\x7f\\xc2\\x9b\ng\nr\\r\\x1b[31m' "" -- "${c[@]}" groups
+expect 0 '["d\u007f\u009b","g","r\u000d\u001b[31m"]' "" -- \
+  "${c[@]}" --json groups
 metrics=$(curl -s -m 10 "http://$http/metrics") || fail "no /metrics"
 has "$metrics" \
   'checkpoint_proposed_going_backwards_errors{group="r\\r\\x1b[31m"} 1'
