@@ -2,23 +2,24 @@
 
 #include <algorithm>
 
+#include <checkpoint/messages/names.hpp>
+
 namespace checkpoint {
 
 std::string logfmt(std::string_view x) {
+  // The printable form holds no control character; its backslashes start
+  // escapes, so it is quoted too.
+  auto text = printable(x);
   auto plain = [](char c) {
-    return static_cast<unsigned char>(c) > ' ' && c != '"' && c != '='
-           && c != '\\' && c != 0x7f;
+    return c != ' ' && c != '"' && c != '=' && c != '\\';
   };
-  if (!x.empty() && std::all_of(x.begin(), x.end(), plain))
-    return std::string{x};
+  if (!text.empty() && std::all_of(text.begin(), text.end(), plain))
+    return text;
   std::string out = "\"";
-  for (auto c : x) {
+  for (auto c : text) {
     if (c == '"' || c == '\\')
       out += '\\';
-    if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
+    out += c;
   }
   out += '"';
   return out;

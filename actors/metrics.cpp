@@ -5,17 +5,21 @@
 
 #include <fmt/format.h>
 
+#include <checkpoint/messages/names.hpp>
+
 namespace checkpoint {
 
 namespace {
 
-// Prometheus' label value escaping: backslash, double quote and newline.
+// The name's printable form (no control character reaches a terminal that
+// shows the page), with Prometheus' label value escaping of backslash and
+// double quote; a newline is already `\n` in the printable form.
 std::string group_label(const std::string& name) {
   std::string out = "group=\"";
-  for (auto c : name) {
+  for (auto c : printable(name)) {
     if (c == '\\' || c == '"')
       out += '\\';
-    out += c == '\n' ? std::string{"\\n"} : std::string(1, c);
+    out += c;
   }
   out += '"';
   return out;

@@ -49,10 +49,6 @@ using namespace std::chrono_literals;
 using std::chrono::duration_cast;
 using wall_clock = std::chrono::system_clock;
 
-constexpr int exit_refused = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_unreachable = 3;
-
 /// How far the lagging partition trails the wall clock.
 constexpr auto lag_behind = 3s;
 
@@ -109,7 +105,7 @@ caf::optional<int> parse(int argc, char** argv, command_line& cl) {
     return status == 0 ? 0 : exit_usage;
   }
   auto usage = [](const std::string& what) {
-    std::cerr << "checkpoint-demo: " << what << std::endl;
+    std::cerr << "checkpoint-demo: " << printable(what) << std::endl;
     return exit_usage;
   };
   if (seconds_opt->count() > 0)
@@ -250,7 +246,7 @@ reporter_impl(reporter_actor::stateful_pointer<reporter_state> self,
             self->delayed_send(self, 1s, tick_atom::value);
           },
           [self](const caf::error& err) {
-            std::cerr << "checkpoint-demo: status: " << describe(err)
+            std::cerr << "checkpoint-demo: status: " << printable(describe(err))
                       << std::endl;
             self->delayed_send(self, 1s, tick_atom::value);
           });
@@ -325,7 +321,7 @@ applier_impl(applier_pointer self, group_actor group, reporter_actor reporter,
           },
           [self, window](const caf::error& err) {
             std::cerr << "checkpoint-demo: commit " << to_string(window) << ": "
-                      << describe(err) << std::endl;
+                      << printable(describe(err)) << std::endl;
             self->state.applying = caf::none;
             apply_next(self);
           });
@@ -401,7 +397,7 @@ feed_impl(feed_actor::stateful_pointer<feed_state> self, std::string partition,
           [self, next](const caf::error& err) {
             std::cerr << "checkpoint-demo: advance " << self->state.partition
                       << ' ' << to_string(self->state.last) << ": "
-                      << describe(err) << std::endl;
+                      << printable(describe(err)) << std::endl;
             next();
           });
     },
@@ -440,8 +436,8 @@ int wait_until(caf::scoped_actor& self, const supervisor_actor& sup,
     }
     self->receive(
       [&](const caf::down_msg& msg) {
-        std::cerr << "checkpoint-demo: lost node " << cl.node << ": "
-                  << describe(msg.reason) << std::endl;
+        std::cerr << "checkpoint-demo: lost node " << printable(cl.node) << ": "
+                  << printable(describe(msg.reason)) << std::endl;
         status = exit_unreachable;
       },
       caf::after(0s) >> [] {});
@@ -483,22 +479,21 @@ int run(caf::actor_system& sys, const command_line& cl) {
   caf::scoped_actor self{sys};
   auto sup = connect_supervisor(self, cl.address, cl.timeout);
   if (!sup) {
-    std::cerr << "checkpoint-demo: cannot reach node " << cl.node << ": "
-              << describe(sup.error()) << std::endl;
+    std::cerr << "checkpoint-demo: cannot reach node " << printable(cl.node)
+              << ": " << printable(describe(sup.error())) << std::endl;
     return exit_unreachable;
   }
   auto status = 0;
   auto on_error = [&](const caf::error& err) {
-    std::cerr << "checkpoint-demo: " << describe(err) << std::endl;
-    status = code_of(err) != ec::none ? exit_refused : exit_unreachable;
+    std::cerr << "checkpoint-demo: " << printable(describe(err)) << std::endl;
+    status = exit_status_of(err);
   };
-  group_actor group;
-  self
-    ->request(*sup, cl.timeout, start_atom::value,
-              table_group{cl.group, {}, {}}, group_options{})
-    .receive([&](group_actor& g) { group = std::move(g); }, on_error);
-  if (status != 0)
+  auto started = start_group(self, *sup, cl.group, group_options{}, cl.timeout);
+  if (!started) {
+    on_error(started.error());
     return status;
+  }
+  auto group = std::move(*started);
   std::vector<std::string> names;
   for (size_t i = 0; i < cl.partitions; ++i)
     names.push_back("p" + std::to_string(i + 1));
@@ -512,7 +507,7 @@ int run(caf::actor_system& sys, const command_line& cl) {
   if (!first)
     return status;
   fmt::print("checkpoint-demo: group {} on node {}, {} s (Ctrl-C stops)\n",
-             cl.group, cl.node, cl.seconds);
+             printable(cl.group), printable(cl.node), cl.seconds);
   for (size_t i = 0; i < names.size(); ++i) {
     auto pace = pace_of(i, names.size());
     fmt::print("  {} advances every {} ms", names[i], ms_of(pace.period));
@@ -554,7 +549,7 @@ int run(caf::actor_system& sys, const command_line& cl) {
   fmt::print("bounds of group {}, as checkpointctl prints them:\n"
              "  at the start  {}\n"
              "  now           {}\n",
-             cl.group, to_string(*first), to_string(*last));
+             printable(cl.group), to_string(*first), to_string(*last));
   if (is_recent(first->min, wall_clock::now()))
     fmt::print("the committed time moved {:.1f} s\n",
                static_cast<double>(last->min.nanos - first->min.nanos) / 1e9);
@@ -575,7 +570,7 @@ int main(int argc, char** argv) {
   block_stop_signals();
   client_config cfg;
   if (auto err = cfg.parse_defaults()) {
-    std::cerr << "checkpoint-demo: " << describe(err) << std::endl;
+    std::cerr << "checkpoint-demo: " << printable(describe(err)) << std::endl;
     return exit_unreachable;
   }
   use_tls(cfg, cl.tls);

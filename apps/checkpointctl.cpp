@@ -30,24 +30,33 @@
 #include <checkpoint/messages/actors.hpp>
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/messages/names.hpp>
 
 namespace checkpoint {
 namespace {
 
-constexpr int exit_refused = 1;
-constexpr int exit_unreachable = 3;
-
-/// Renders `text` as a JSON string.
+/// Renders `text` as a JSON string: exact for valid UTF-8, with every
+/// control character (C0, DEL, C1) as a `\u` escape, so that a terminal shows
+/// the value as it is. Text that is not UTF-8 (never a name, which the node
+/// checks) would make the output invalid JSON: its printable form is used.
 std::string json_string(const std::string& text) {
+  const auto& utf8 = valid_utf8(text) ? text : printable(text);
   std::string out = "\"";
-  for (unsigned char c : text) {
+  auto escape = [&out](unsigned char code) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "\\u%04x", code);
+    out += buf;
+  };
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    auto c = static_cast<unsigned char>(utf8[i]);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
+    } else if (c < 0x20 || c == 0x7F) {
+      escape(c);
+    } else if (c == 0xC2 && static_cast<unsigned char>(utf8[i + 1]) <= 0x9F) {
+      // U+0080 to U+009F, valid UTF-8, so the next byte exists.
+      escape(static_cast<unsigned char>(utf8[++i]));
     } else {
       out += static_cast<char>(c);
     }
@@ -71,7 +80,7 @@ void print_status(const command_line& cl, const group_status& st) {
   auto maybe = [&](const caf::optional<std::string>& x) {
     if (cl.json)
       return x ? json_string(*x) : std::string{"null"};
-    return x ? *x : std::string{"-"};
+    return x ? printable(*x) : std::string{"-"};
   };
   auto first_unapplied = [](const partition_status& p) {
     return p.first_unapplied
@@ -79,14 +88,15 @@ void print_status(const command_line& cl, const group_status& st) {
              : caf::optional<std::string>{};
   };
   if (!cl.json) {
-    std::cout << "group " << st.group << "  bounds " << to_string(st.bounds)
-              << "  lookahead " << st.lookahead << "  subscribers "
-              << st.subscribers << "  holding back " << maybe(st.holding_back)
-              << '\n';
+    std::cout << "group " << printable(st.group) << "  bounds "
+              << to_string(st.bounds) << "  lookahead " << st.lookahead
+              << "  subscribers " << st.subscribers << "  holding back "
+              << maybe(st.holding_back) << '\n';
     for (const auto& p : st.partitions)
-      std::cout << "  " << p.partition << "  head " << to_string(p.head)
-                << "  first unapplied " << maybe(first_unapplied(p))
-                << "  unapplied " << p.unapplied << '\n';
+      std::cout << "  " << printable(p.partition) << "  head "
+                << to_string(p.head) << "  first unapplied "
+                << maybe(first_unapplied(p)) << "  unapplied " << p.unapplied
+                << '\n';
     std::cout << std::flush;
     return;
   }
@@ -113,7 +123,7 @@ void print_names(const command_line& cl,
                  const std::vector<std::string>& names) {
   if (!cl.json) {
     for (auto& name : names)
-      std::cout << name << '\n';
+      std::cout << printable(name) << '\n';
     std::cout << std::flush;
     return;
   }
@@ -126,17 +136,19 @@ void print_names(const command_line& cl,
   std::cout << out << ']' << std::endl;
 }
 
-/// Reports a failed request; returns the exit status it means.
+/// Reports a failed request; returns the exit status it means. The store's
+/// errors quote names: they are escaped here, where they are printed, as in
+/// every output, while the error itself carries the names as data.
 int report(const caf::error& err) {
-  std::cerr << "checkpointctl: " << describe(err) << std::endl;
-  return code_of(err) != ec::none ? exit_refused : exit_unreachable;
+  std::cerr << "checkpointctl: " << printable(describe(err)) << std::endl;
+  return exit_status_of(err);
 }
 
 /// Subscribes to a group and prints each bounds change, the current bounds
-/// first, until `cl.count` lines are out or the node is lost.
+/// first, until `cmd.count` lines are out or the node is lost.
 void watch(caf::scoped_actor& self, caf::actor_system& sys,
-           const command_line& cl, const supervisor_actor& sup,
-           const group_actor& group, int& status) {
+           const command_line& cl, const ctl::watch& cmd,
+           const supervisor_actor& sup, const group_actor& group, int& status) {
   auto sub = sys.spawn(forward_bounds, caf::actor{self});
   // The supervisor, not the group: it re-attaches subscribers to a group
   // that it restarts after a crash, so only its end ends the watch.
@@ -144,7 +156,7 @@ void watch(caf::scoped_actor& self, caf::actor_system& sys,
   self->request(group, cl.timeout, subscribe_atom::value, sub)
     .receive([](ok_atom) {},
              [&](const caf::error& err) { status = report(err); });
-  for (size_t lines = 0; status == 0 && (cl.count == 0 || lines < cl.count);
+  for (size_t lines = 0; status == 0 && (cmd.count == 0 || lines < cmd.count);
        ++lines)
     self->receive(
       [&](const bounds_update& update) {
@@ -158,62 +170,113 @@ void watch(caf::scoped_actor& self, caf::actor_system& sys,
   self->send_exit(sub, caf::exit_reason::user_shutdown);
 }
 
-/// Runs a command against the node; returns the exit status.
+/// Runs each command against the connected node; `status` is the exit
+/// status.
+struct runner {
+  caf::scoped_actor& self;
+  caf::actor_system& sys;
+  const command_line& cl;
+  const supervisor_actor& sup;
+  int status = 0;
+
+  void on_error(const caf::error& err) {
+    status = report(err);
+  }
+
+  /// Starts the group unless it runs; reports why not.
+  caf::optional<group_actor> group(const std::string& name) {
+    auto hdl = start_group(self, sup, name, group_options{cl.lookahead},
+                           cl.timeout);
+    if (!hdl) {
+      on_error(hdl.error());
+      return caf::none;
+    }
+    return std::move(*hdl);
+  }
+
+  /// Sends a group a request that `ok_atom` answers.
+  template <class... Ts>
+  void write(const std::string& name, Ts&&... xs) {
+    if (auto g = group(name))
+      self->request(*g, cl.timeout, std::forward<Ts>(xs)...)
+        .receive([](ok_atom) {},
+                 [this](const caf::error& err) { on_error(err); });
+  }
+
+  /// Sends a group a request that bounds answer, and prints them.
+  template <class Atom>
+  void print_bounds(const std::string& name, Atom what) {
+    if (auto g = group(name))
+      self->request(*g, cl.timeout, what)
+        .receive(
+          [&](const hlc_range& bounds) {
+            std::cout << render(cl, name, bounds) << std::endl;
+          },
+          [this](const caf::error& err) { on_error(err); });
+  }
+
+  /// Asks the supervisor for names and prints them.
+  template <class Atom>
+  void print_names_of(Atom what) {
+    self->request(sup, cl.timeout, what)
+      .receive(
+        [&](const std::vector<std::string>& names) { print_names(cl, names); },
+        [this](const caf::error& err) { on_error(err); });
+  }
+
+  void operator()(const ctl::advance& cmd) {
+    write(cmd.group, advance_atom::value, cmd.partition, cmd.ts);
+  }
+
+  void operator()(const ctl::commit& cmd) {
+    write(cmd.group, commit_atom::value, cmd.range);
+  }
+
+  void operator()(const ctl::ensure& cmd) {
+    write(cmd.group, ensure_atom::value, cmd.partitions);
+  }
+
+  void operator()(const ctl::bounds& cmd) {
+    print_bounds(cmd.group, bounds_atom::value);
+  }
+
+  void operator()(const ctl::refresh& cmd) {
+    print_bounds(cmd.group, refresh_atom::value);
+  }
+
+  void operator()(const ctl::status& cmd) {
+    if (auto g = group(cmd.group))
+      self->request(*g, cl.timeout, status_atom::value)
+        .receive([&](const group_status& st) { print_status(cl, st); },
+                 [this](const caf::error& err) { on_error(err); });
+  }
+
+  void operator()(const ctl::scan&) {
+    print_names_of(scan_atom::value);
+  }
+
+  void operator()(const ctl::groups&) {
+    print_names_of(groups_atom::value);
+  }
+
+  void operator()(const ctl::watch& cmd) {
+    if (auto g = group(cmd.group))
+      watch(self, sys, cl, cmd, sup, *g, status);
+  }
+};
+
+/// Runs the command against the node; returns the exit status.
 int run(caf::actor_system& sys, const command_line& cl) {
   caf::scoped_actor self{sys};
-  auto status = 0;
-  auto on_error = [&](const caf::error& err) { status = report(err); };
   auto connected = connect_supervisor(self, cl.address, cl.timeout);
   if (!connected) {
-    std::cerr << "checkpointctl: cannot reach node " << cl.node << ": "
-              << describe(connected.error()) << std::endl;
+    std::cerr << "checkpointctl: cannot reach node " << printable(cl.node)
+              << ": " << printable(describe(connected.error())) << std::endl;
     return exit_unreachable;
   }
-  auto sup = std::move(*connected);
-  // From here on, any error ends the command with its meaning.
-  if (cl.command == "scan" || cl.command == "groups") {
-    auto print = [&](const std::vector<std::string>& names) {
-      print_names(cl, names);
-    };
-    if (cl.command == "scan")
-      self->request(sup, cl.timeout, scan_atom::value).receive(print, on_error);
-    else
-      self->request(sup, cl.timeout, groups_atom::value)
-        .receive(print, on_error);
-    return status;
-  }
-  group_actor group;
-  self
-    ->request(sup, cl.timeout, start_atom::value, table_group{cl.group, {}, {}},
-              group_options{cl.lookahead})
-    .receive([&](group_actor& g) { group = std::move(g); }, on_error);
-  if (status != 0)
-    return status;
-  auto ok = [](ok_atom) {};
-  auto print_bounds = [&](const hlc_range& bounds) {
-    std::cout << render(cl, cl.group, bounds) << std::endl;
-  };
-  if (cl.command == "advance")
-    self->request(group, cl.timeout, advance_atom::value, cl.partition, cl.ts)
-      .receive(ok, on_error);
-  else if (cl.command == "commit")
-    self->request(group, cl.timeout, commit_atom::value, cl.range)
-      .receive(ok, on_error);
-  else if (cl.command == "ensure")
-    self->request(group, cl.timeout, ensure_atom::value, cl.partitions)
-      .receive(ok, on_error);
-  else if (cl.command == "bounds")
-    self->request(group, cl.timeout, bounds_atom::value)
-      .receive(print_bounds, on_error);
-  else if (cl.command == "refresh")
-    self->request(group, cl.timeout, refresh_atom::value)
-      .receive(print_bounds, on_error);
-  else if (cl.command == "status")
-    self->request(group, cl.timeout, status_atom::value)
-      .receive([&](const group_status& st) { print_status(cl, st); }, on_error);
-  else
-    watch(self, sys, cl, sup, group, status);
-  return status;
+  runner r{self, sys, cl, *connected};
+  std::visit(r, cl.command);
+  return r.status;
 }
 
 } // namespace
@@ -229,7 +292,7 @@ int main(int argc, char** argv) {
   auto& cl = std::get<command_line>(parsed);
   client_config cfg;
   if (auto err = cfg.parse_defaults()) {
-    std::cerr << "checkpointctl: " << describe(err) << std::endl;
+    std::cerr << "checkpointctl: " << printable(describe(err)) << std::endl;
     return exit_unreachable;
   }
   use_tls(cfg, cl.tls);

@@ -30,17 +30,20 @@
 #include <checkpoint/actors/store_worker.hpp>
 #include <checkpoint/actors/supervisor.hpp>
 #include <checkpoint/apps/http_endpoint.hpp>
+#include <checkpoint/apps/node_client.hpp>
 #include <checkpoint/apps/node_options.hpp>
 #include <checkpoint/apps/stop_signals.hpp>
 #include <checkpoint/messages/error.hpp>
+#include <checkpoint/messages/names.hpp>
 #include <checkpoint/storage/postgres_store.hpp>
 #include <checkpoint/storage/sqlite_store.hpp>
 
 namespace checkpoint {
 namespace {
 
+/// The store or a port is unusable; a bad option is `exit_usage`, as for
+/// the clients.
 constexpr int exit_runtime = 1;
-constexpr int exit_usage = 2;
 
 template <class Store>
 caf::expected<std::shared_ptr<store>>
@@ -63,8 +66,8 @@ void stop(caf::scoped_actor& self, const supervisor_actor& sup,
   self->request(sup, timeout, shutdown_atom::value)
     .receive([](ok_atom) {},
              [](const caf::error& err) {
-               std::cerr << "checkpointd: shutdown: " << describe(err)
-                         << std::endl;
+               std::cerr << "checkpointd: shutdown: "
+                         << printable(describe(err)) << std::endl;
              });
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
@@ -76,23 +79,20 @@ bool start_boot_groups(caf::scoped_actor& self, const supervisor_actor& sup,
   auto timeout = cfg.supervisor.groups.store_timeout;
   auto ok = true;
   auto fail = [&](const std::string& group, const caf::error& err) {
-    std::cerr << "checkpointd: checkpoint.groups: group '" << group
-              << "': " << describe(err) << std::endl;
+    std::cerr << "checkpointd: checkpoint.groups: group '" << printable(group)
+              << "': " << printable(describe(err)) << std::endl;
     ok = false;
   };
   for (auto& name : cfg.boot_groups) {
-    group_actor group;
-    self
-      ->request(sup, timeout, start_atom::value, table_group{name, {}, {}},
-                group_options{})
-      .receive([&](group_actor& hdl) { group = std::move(hdl); },
-               [&](const caf::error& err) { fail(name, err); });
-    if (!ok)
+    auto group = start_group(self, sup, name, group_options{}, timeout);
+    if (!group) {
+      fail(name, group.error());
       return false;
+    }
     auto i = cfg.boot_partitions.find(name);
     if (i == cfg.boot_partitions.end())
       continue;
-    self->request(group, timeout, ensure_atom::value, i->second)
+    self->request(*group, timeout, ensure_atom::value, i->second)
       .receive([](ok_atom) {}, [&](const caf::error& err) { fail(name, err); });
     if (!ok)
       return false;
@@ -137,8 +137,8 @@ int run(caf::actor_system& sys, const node_config& cfg,
                     << " group(s)" << std::endl;
         },
         [&](const caf::error& err) {
-          std::cerr << "checkpointd: checkpoint.bootstrap: " << describe(err)
-                    << std::endl;
+          std::cerr << "checkpointd: checkpoint.bootstrap: "
+                    << printable(describe(err)) << std::endl;
           failed = true;
         });
   if (failed || !start_boot_groups(self, sup, cfg)) {
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   node_config cfg;
   if (auto problem = cfg.load_options({argv + 1, argv + argc});
       !problem.empty()) {
-    std::cerr << "checkpointd: " << problem << std::endl;
+    std::cerr << "checkpointd: " << printable(problem) << std::endl;
     return exit_usage;
   }
   if (cfg.cli_helptext_printed)

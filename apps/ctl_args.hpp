@@ -18,9 +18,57 @@
 
 namespace checkpoint {
 
-/// Exit status of checkpointctl for a usage error (including a malformed
-/// timestamp or range).
-constexpr int ctl_exit_usage = 2;
+/// checkpointctl's commands, each with exactly its arguments. Names are
+/// checked and in canonical form; times and ranges are valid.
+namespace ctl {
+
+struct advance {
+  std::string group;
+  std::string partition;
+  hlc_time ts;
+};
+
+/// Marks `[range.min, range.max)` applied; `min <= max` (an empty range is a
+/// no-op at the node).
+struct commit {
+  std::string group;
+  hlc_range range;
+};
+
+struct ensure {
+  std::string group;
+  std::vector<std::string> partitions;
+};
+
+struct bounds {
+  std::string group;
+};
+
+struct refresh {
+  std::string group;
+};
+
+struct status {
+  std::string group;
+};
+
+struct scan {};
+
+struct groups {};
+
+struct watch {
+  std::string group;
+
+  /// Lines to print before stopping (0: never stops).
+  size_t count = 0;
+};
+
+} // namespace ctl
+
+/// One of checkpointctl's commands.
+using ctl_command
+  = std::variant<ctl::advance, ctl::commit, ctl::ensure, ctl::bounds,
+                 ctl::refresh, ctl::status, ctl::scan, ctl::groups, ctl::watch>;
 
 /// What the command line asks for.
 struct command_line {
@@ -42,23 +90,14 @@ struct command_line {
   /// The files of mutual TLS with the node; none: plain TCP.
   tls_files tls;
 
-  /// The command's name and arguments (only those it takes are set). The
-  /// group is in canonical form; partition names are the node's to check.
-  std::string command;
-  std::string group;
-  std::string partition;
-  hlc_time ts;
-  hlc_range range;
-  std::vector<std::string> partitions;
-
-  /// Lines `watch` prints before it stops (0: never stops).
-  size_t count = 0;
+  /// The command and its arguments.
+  ctl_command command;
 };
 
 /// How parsing ends when no command is to run.
 struct ctl_exit {
-  /// 0 after `--help`, `ctl_exit_usage` for a usage error.
-  int status = ctl_exit_usage;
+  /// 0 after `--help`, `exit_usage` for a usage error.
+  int status = exit_usage;
 
   /// What to print, newline included: the help text (stdout) or what was
   /// wrong (stderr).

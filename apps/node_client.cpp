@@ -19,6 +19,12 @@
 
 namespace checkpoint {
 
+client_exit exit_status_of(const caf::error& err) {
+  if (!err)
+    return exit_ok;
+  return code_of(err) != ec::none ? exit_refused : exit_unreachable;
+}
+
 caf::expected<node_address> parse_node_address(const std::string& text,
                                                const std::string& option) {
   auto colon = text.rfind(':');
@@ -111,6 +117,19 @@ caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
                               "no checkpoint supervisor is published there");
       },
       [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<group_actor>
+start_group(caf::scoped_actor& self, const supervisor_actor& sup,
+            const std::string& name, const group_options& options,
+            caf::timespan timeout) {
+  caf::expected<group_actor> result = caf::sec::request_timeout;
+  self
+    ->request(sup, timeout, start_atom::value, table_group{name, {}, {}},
+              options)
+    .receive([&](group_actor& hdl) { result = std::move(hdl); },
+             [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
 // What every client program of a checkpointd node needs: its address from
-// `HOST:PORT`, a CAF config with the component's types, and a connection to
-// the node's supervisor (plain or TLS) that cannot hang.
+// `HOST:PORT`, a CAF config with the component's types, a connection to the
+// node's supervisor (plain or TLS) that cannot hang, the one request that
+// starts a group (checkpointd's boot groups use it too) and the meaning of
+// an error as an exit status.
 
 #include <cstdint>
 #include <string>
@@ -21,6 +23,24 @@ class Option;
 } // namespace CLI
 
 namespace checkpoint {
+
+/// The exit statuses of the client programs (checkpointctl, checkpoint-demo,
+/// checkpoint-load).
+enum client_exit : int {
+  exit_ok = 0,
+  /// The node refused an operation (one of the component's errors).
+  exit_refused = 1,
+  /// A usage error: a bad option, name, time or range, found before anything
+  /// is sent.
+  exit_usage = 2,
+  /// The node could not be reached, did not answer in time or was lost.
+  exit_unreachable = 3,
+};
+
+/// The exit status that a failed request means: `exit_refused` for the
+/// component's errors (the node answered), `exit_unreachable` for CAF's own
+/// (no connection, a timeout, a lost node); `exit_ok` for no error.
+client_exit exit_status_of(const caf::error& err);
 
 /// Where a node listens.
 struct node_address {
@@ -91,5 +111,13 @@ bounds_subscriber::behavior_type forward_bounds(caf::actor sink);
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,
                                                    const node_address& addr,
                                                    caf::timespan timeout);
+
+/// Asks the supervisor `sup` for the group `name` (the node checks and
+/// canonicalises it), starting it with `options` unless it runs already:
+/// the one start request of every program, waiting at most `timeout`.
+caf::expected<group_actor>
+start_group(caf::scoped_actor& self, const supervisor_actor& sup,
+            const std::string& name, const group_options& options,
+            caf::timespan timeout);
 
 } // namespace checkpoint

@@ -20,6 +20,19 @@ constexpr size_t max_name_bytes = 512;
 caf::expected<std::string> canonical_name(std::string_view raw,
                                           std::string_view what);
 
+/// Tells whether `text` is well-formed UTF-8 (RFC 3629).
+bool valid_utf8(std::string_view text);
+
+/// Renders `text` for a terminal, a log line or a metric label, where a name
+/// is printed: valid UTF-8 stays as it is, except that `\` becomes `\\`,
+/// tab, newline and carriage return become `\t`, `\n` and `\r`, and every
+/// other control character (C0, DEL, C1) and every byte that is not UTF-8
+/// becomes `\xNN` per byte. The result holds no control character, so a name
+/// cannot move the cursor, recolour a terminal or forge a log line; it is
+/// unambiguous, since every backslash it holds starts an escape. Names stay
+/// data: only their printed form is escaped, never the stored name.
+std::string printable(std::string_view text);
+
 /// A named set of tables that are processed together.
 struct table_group {
   /// The group's name; checkpoints are keyed by it.

@@ -2,6 +2,7 @@
 
 #include <checkpoint/tests/actor_fixture.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include <checkpoint/actors/log.hpp>
@@ -105,19 +106,32 @@ CAF_TEST(the time gauges follow the published bounds after a refresh) {
     scraped(R"(checkpoint_refresh_duration_seconds_count{group="g"} 3)"));
 }
 
+// A label value is the name's printable form, escaped as Prometheus says
+// (the scrape unescapes it back to the printable form).
 CAF_TEST(group names are escaped in labels) {
   registry.group("a\"b\\c").going_backwards = 2;
+  registry.group("r\r\x1b[31m\n\x7f").going_backwards = 3;
   CAF_CHECK(scraped(
-    R"(checkpoint_proposed_going_backwards_errors{group="a\"b\\c"} 2)"));
+    R"(checkpoint_proposed_going_backwards_errors{group="a\"b\\\\c"} 2)"));
+  CAF_CHECK(scraped(R"(checkpoint_proposed_going_backwards_errors{)"
+                    R"(group="r\\r\\x1b[31m\\n\\x7f"} 3)"));
+  auto page = scrape();
+  CAF_CHECK(std::none_of(page.begin(), page.end(), [](unsigned char c) {
+    return (c < 0x20 && c != '\n') || c == 0x7f;
+  }));
 }
 
+// A value is the printable form, quoted when it would break key=value.
 CAF_TEST(names in log lines are quoted when they would break key = value) {
   CAF_CHECK_EQUAL(logfmt("orders"), "orders");
+  CAF_CHECK_EQUAL(logfmt("Zürich"), "Zürich");
   CAF_CHECK_EQUAL(logfmt(""), R"("")");
   CAF_CHECK_EQUAL(logfmt("a b"), R"("a b")");
   CAF_CHECK_EQUAL(logfmt("k=v"), R"("k=v")");
-  CAF_CHECK_EQUAL(logfmt("a\"b\\c"), R"("a\"b\\c")");
-  CAF_CHECK_EQUAL(logfmt("x\ny"), R"("x\ny")");
+  CAF_CHECK_EQUAL(logfmt("a\"b\\c"), R"("a\"b\\\\c")");
+  CAF_CHECK_EQUAL(logfmt("x\ny"), R"("x\\ny")");
+  CAF_CHECK_EQUAL(logfmt("\r\x1b[31mred"), R"("\\r\\x1b[31mred")");
+  CAF_CHECK_EQUAL(logfmt("\x7f\xff"), R"("\\x7f\\xff")");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -16,7 +16,8 @@
 // seen goes to the bounds log (`MILLIS MIN MAX`). It stops after `--count`
 // Advances, `--seconds`, or when the node is lost, and prints one line of
 // counts. Errors are counted, not fatal: exit status 0 unless the node
-// could not be reached at all (3) or the arguments are wrong (2).
+// could not be reached at all (3), refused to start the group (1) or the
+// arguments are wrong (2).
 //
 // `check`: reads FILE (any number of runs) and the group's rows straight from
 // the PostgreSQL store, and checks that every acknowledged Advance is
@@ -24,8 +25,8 @@
 // with `--node`, that the node's published bounds equal the store's own
 // computation (at once, or within `--settle` seconds for a node that has
 // just written). Prints one line of counts; exit status 0 when all hold, 1
-// when one does not, 2 for wrong arguments, 3 when the store or the node
-// cannot be reached.
+// when one does not (or the node refused the group), 2 for wrong arguments,
+// 3 when the store or the node cannot be reached.
 
 #include <algorithm>
 #include <atomic>
@@ -68,9 +69,9 @@ namespace {
 using namespace std::chrono_literals;
 using wall_clock = std::chrono::system_clock;
 
+/// `check` found a lost, backwards or mismatched checkpoint. The other
+/// statuses are the clients' (`client_exit`).
 constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_unreachable = 3;
 
 /// What the command line asks for.
 struct command_line {
@@ -443,14 +444,12 @@ int run_load(caf::actor_system& sys, const command_line& cl) {
               << describe(sup.error()) << std::endl;
     return exit_unreachable;
   }
-  group_actor group;
-  self
-    ->request(*sup, cl.timeout, start_atom::value,
-              table_group{cl.group, {}, {}}, group_options{})
-    .receive([&](group_actor& g) { group = std::move(g); },
-             [&](const caf::error& err) { sh->failed(err); });
-  if (!group)
-    return exit_unreachable;
+  auto hdl = start_group(self, *sup, cl.group, group_options{}, cl.timeout);
+  if (!hdl) {
+    std::cerr << "checkpoint-load: " << describe(hdl.error()) << std::endl;
+    return exit_status_of(hdl.error());
+  }
+  auto group = std::move(*hdl);
   std::vector<std::string> names;
   for (int i = 0; i < cl.partitions; ++i)
     names.push_back(partition_name(i));
@@ -611,11 +610,11 @@ int run_check(caf::actor_system& sys, const command_line& cl) {
     }
     group_actor group;
     caf::error failure;
-    self
-      ->request(*sup, cl.timeout, start_atom::value,
-                table_group{cl.group, {}, {}}, group_options{})
-      .receive([&](group_actor& g) { group = std::move(g); },
-               [&](caf::error& err) { failure = std::move(err); });
+    if (auto hdl = start_group(self, *sup, cl.group, group_options{},
+                               cl.timeout))
+      group = std::move(*hdl);
+    else
+      failure = std::move(hdl.error());
     // A subscriber gets the group's bounds at once and then every change.
     // A node that wrote last publishes its bounds once the refresh after
     // that write is done: `--settle` gives it that long.
@@ -653,7 +652,7 @@ int run_check(caf::actor_system& sys, const command_line& cl) {
       std::cout << std::endl;
       std::cerr << "checkpoint-load: node bounds: " << describe(failure)
                 << std::endl;
-      return exit_unreachable;
+      return exit_status_of(failure);
     }
     std::cout << " node_bounds=" << to_string(*published);
     if (!(*published == *expected))

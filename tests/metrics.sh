@@ -91,7 +91,44 @@ for request in "GET /nope" "POST /metrics" "DELETE /healthz"; do
 done
 printf 'NOT HTTP\r\n\r\n' >"/dev/tcp/${http%:*}/${http##*:}" 2>/dev/null
 healthz 200
+# A group and a partition named with a carriage return and a terminal escape:
+# every output shows the printable form, r\r\x1b[31m, and no raw control
+# byte; the stored names are unchanged (JSON has them exactly).
+bad=$'R\r\e[31m' shown='r\r\x1b[31m'
+c=("$ctl" --node "127.0.0.1:$node_port")
+ctl_ok ensure "$bad" "$bad"
+ctl_ok advance "$bad" "$bad" 5
+expect 1 "" "going_backwards: " -- "${c[@]}" advance "$bad" "$bad" 4
+outputs=$(cat "$work/stderr")
+grep -qF "$shown" <<<"$outputs" || fail "the refusal said: $outputs"
+outputs+=$'\n'$(timeout 20 "${c[@]}" status "$bad" 2>&1) ||
+  fail "status exited $?"
+outputs+=$'\n'$(timeout 20 "${c[@]}" scan 2>&1) || fail "scan exited $?"
+outputs+=$'\n'$(timeout 20 "${c[@]}" groups 2>&1) || fail "groups exited $?"
+outputs+=$'\n'$(timeout 20 "${c[@]}" watch "$bad" --count 1 2>&1) ||
+  fail "watch exited $?"
+for part in "group $shown  bounds [ 1.0000000001 -> 5.0000000001 )" \
+  "  $shown  head 5.0000000000  first unapplied 5.0000000000  unapplied 1"; do
+  grep -qF -- "$part" <<<"$outputs" || fail "no '$part' in: $outputs"
+done
+has "$outputs" "$shown" "[ 1.0000000001 -> 5.0000000001 )"
+expect 0 '["g","r\u000d\u001b[31m"]' "" -- "${c[@]}" --json scan
+# DEL and a C1 control (U+009B, CSI on some terminals) too.
+ctl_ok ensure $'D\x7f\xc2\x9b' p
+expect 0 $'d\\x7f\\xc2\\x9b\ng\nr\\r\\x1b[31m' "" -- "${c[@]}" groups
+expect 0 '["d\u007f\u009b","g","r\u000d\u001b[31m"]' "" -- \
+  "${c[@]}" --json groups
+metrics=$(curl -s -m 10 "http://$http/metrics") || fail "no /metrics"
+has "$metrics" \
+  'checkpoint_proposed_going_backwards_errors{group="r\\r\\x1b[31m"} 1'
+outputs+=$'\n'$metrics
 stop_node
+grep -qF 'group="r\\r\\x1b[31m" partition="r\\r\\x1b[31m" ' \
+  "$work/node.err" || fail "no rejection logged: $(cat "$work/node.err")"
+for text in "$outputs" "$(cat "$work/node.err")"; do
+  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' <<<"$text" ||
+    fail "a raw control byte in: $(cat -v <<<"$text")"
+done
 grep -qF 'level=warning msg="advance rejected" group=g partition=p1 ' \
   "$work/node.err" || fail "no rejection logged: $(cat "$work/node.err")"
 grep -qF "level=info msg=listening address=127.0.0.1:$node_port store=sqlite" \

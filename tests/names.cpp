@@ -116,3 +116,44 @@ CAF_TEST(the boundaries of valid utf8 are accepted) {
         "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"})
     CAF_CHECK_EQUAL(canonical(name), name);
 }
+
+CAF_TEST(printable keeps text and utf8 and escapes the rest) {
+  CAF_CHECK_EQUAL(printable("orders p1 'x' \"y\""), "orders p1 'x' \"y\"");
+  CAF_CHECK_EQUAL(printable("Zürich 東京 \xF0\x9F\x98\x80"),
+                  "Zürich 東京 \xF0\x9F\x98\x80");
+  CAF_CHECK_EQUAL(printable(""), "");
+  CAF_CHECK_EQUAL(printable("a\\b"), "a\\\\b");
+  CAF_CHECK_EQUAL(printable("a\rb\nc\td"), "a\\rb\\nc\\td");
+  CAF_CHECK_EQUAL(printable("\x1b[31mred"), "\\x1b[31mred");
+  CAF_CHECK_EQUAL(printable(std::string{"\0\x01\x1f\x7f", 4}),
+                  "\\x00\\x01\\x1f\\x7f");
+  // C1 controls are valid UTF-8 but control a terminal (U+009B is CSI).
+  CAF_CHECK_EQUAL(printable("\xC2\x9B"
+                            "31m \xC2\x80 \xC2\xA0"),
+                  "\\xc2\\x9b31m \\xc2\\x80 \xC2\xA0");
+  // Bytes that are not UTF-8, one escape each; the valid rest stays.
+  CAF_CHECK_EQUAL(printable("\xff\xC3("), "\\xff\\xc3(");
+  CAF_CHECK_EQUAL(printable("\xE2\x82"), "\\xe2\\x82");
+  CAF_CHECK_EQUAL(printable("\xED\xA0\x80"), "\\xed\\xa0\\x80");
+  CAF_CHECK_EQUAL(printable("\xC0\xAF"), "\\xc0\\xaf");
+}
+
+CAF_TEST(printable output holds no control byte and is valid utf8) {
+  std::string every;
+  for (int b = 0; b < 256; ++b)
+    every += static_cast<char>(b);
+  every += "\xE2\x82\xAC\xC2\x85";
+  auto out = printable(every);
+  CAF_CHECK(valid_utf8(out));
+  for (unsigned char c : out)
+    CAF_CHECK(c >= 0x20 && c != 0x7F);
+  CAF_CHECK_FUNC(contains, out, "\xE2\x82\xAC\\xc2\\x85");
+}
+
+CAF_TEST(valid_utf8 follows rfc 3629) {
+  CAF_CHECK(valid_utf8(""));
+  CAF_CHECK(valid_utf8("abc Zürich \xF4\x8F\xBF\xBF"));
+  CAF_CHECK(!valid_utf8("\xF4\x90\x80\x80"));
+  CAF_CHECK(!valid_utf8("\xE0\x80\xAF"));
+  CAF_CHECK(!valid_utf8("abc\xC3"));
+}

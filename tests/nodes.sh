@@ -40,18 +40,37 @@ exercise() {
     "" -- "${c[@]}" --json bounds 'a"b\c'
   expect 0 '["g"]' "" -- "${c[@]}" --json scan
   expect 0 "" "" -- "${c[@]}" --lookahead 2 ensure h p
-  expect 0 $'a"b\\c\ng\nh' "" -- "${c[@]}" groups
+  # Text shows the printable form of a name (a backslash doubled), JSON the
+  # name itself.
+  expect 0 $'a"b\\\\c\ng\nh' "" -- "${c[@]}" groups
   expect 0 '["a\"b\\c","g","h"]' "" -- "${c[@]}" --json groups
   expect 0 "" "" -- "${c[@]}" --lookahead 2 ensure h q
   # Refusals by the node: exit 1 with its reason.
   expect 1 "" "going_backwards" -- "${c[@]}" advance g p1 4
   expect 1 "" "lookahead_conflict" -- "${c[@]}" --lookahead 3 bounds h
-  expect 1 "" "bad_input" -- "${c[@]}" advance g "" 9
   # Usage errors: exit 2 before the node is asked.
   expect 2 "" "invalid HLC time" -- "${c[@]}" advance g p1 x
   expect 2 "" "invalid HLC time" -- "${c[@]}" commit g 1.5 2
-  expect 2 "" "bad range" -- "${c[@]}" commit g 5 3
-  expect 2 "" "bad_input" -- "${c[@]}" bounds ""
+  expect 2 "" "bad range [5, 3): MIN > MAX" -- "${c[@]}" commit g 5 3
+  # An empty range is a no-op (SEMANTICS), not an error.
+  expect 0 "" "" -- "${c[@]}" commit g 7.0000000001 7.0000000001
+  expect 0 "[ 5.0000000000 -> 5.0000000001 )" "" -- "${c[@]}" refresh g
+  # Bad names, of groups and partitions alike: exit 2, and the group `fresh`
+  # is never started, since nothing is sent.
+  local long
+  long=$(printf 'x%.0s' {1..600})
+  expect 2 "" "bad_input: group name is empty" -- "${c[@]}" bounds ""
+  expect 2 "" "bad_input: group name is 600 bytes long (at most 512)" -- \
+    "${c[@]}" status "$long"
+  expect 2 "" "bad_input: group name is not valid UTF-8 (at byte 1)" -- \
+    "${c[@]}" advance $'f\xff' p 9
+  expect 2 "" "bad_input: partition name is empty" -- \
+    "${c[@]}" advance fresh "" 9
+  expect 2 "" "bad_input: partition name is 600 bytes long (at most 512)" -- \
+    "${c[@]}" advance fresh "$long" 9
+  expect 2 "" "bad_input: partition name is not valid UTF-8 (at byte 0)" -- \
+    "${c[@]}" ensure fresh p $'\xc0\xaf'
+  expect 0 $'a"b\\\\c\ng\nh' "" -- "${c[@]}" groups
   expect 2 "" "subcommand" -- "${c[@]}"
   expect 2 "" "subcommand" -- "${c[@]}" frobnicate g
   expect 2 "" "--node" -- "$ctl" --node nowhere groups
@@ -63,7 +82,7 @@ exercise() {
   # node; see docs/security.md.)
   printf '\x00\x00\x00\x10garbage' >"/dev/tcp/127.0.0.1/$node_port" \
     2>/dev/null
-  expect 0 $'a"b\\c\ng\nh' "" -- "${c[@]}" groups
+  expect 0 $'a"b\\\\c\ng\nh' "" -- "${c[@]}" groups
   # watch: the initial bounds, then a change made by another process.
   spawn_fifo watch timeout 20 "${c[@]}" watch g --count 2
   local watch_pid=$spawned_pid watch_out=$spawned_out first second
