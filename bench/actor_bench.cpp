@@ -155,9 +155,9 @@ protected:
   }
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
+  do_status(const std::string& group, int32_t lookahead) override {
     ++calls_->other;
-    return forwarding_store::do_status(group);
+    return forwarding_store::do_status(group, lookahead);
   }
 
   caf::expected<std::vector<checkpoint_row>>

@@ -62,10 +62,10 @@ protected:
   }
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
+  do_status(const std::string& group, int32_t lookahead) override {
     if (failure)
       return failure;
-    return forwarding_store::do_status(group);
+    return forwarding_store::do_status(group, lookahead);
   }
 };
 

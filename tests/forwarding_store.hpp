@@ -38,8 +38,8 @@ protected:
   }
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
-    return inner_->status(group);
+  do_status(const std::string& group, int32_t lookahead) override {
+    return inner_->status(group, lookahead);
   }
 
   caf::expected<std::vector<checkpoint_row>>

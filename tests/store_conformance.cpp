@@ -11,6 +11,7 @@
 #include <random>
 
 #include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/bounds.hpp>
 #include <checkpoint/storage/memory_store.hpp>
 #include <checkpoint/tests/checks.hpp>
 
@@ -72,12 +73,18 @@ std::string standing(const partition_status& st) {
   result += st.first_unapplied
               ? "first unapplied " + to_string(*st.first_unapplied)
               : std::string{"all applied"};
-  return result + ", " + std::to_string(st.unapplied) + " unapplied";
+  result += ", " + std::to_string(st.unapplied) + " unapplied, window ";
+  if (st.window.dirty)
+    return result + to_string(st.window.min) + " to "
+           + to_string(st.window.max);
+  return result + "clean at " + to_string(st.window.max);
 }
 
-// The standing of every partition of `group`, or the call's failure.
-std::vector<std::string> standings(store& s, std::string_view group) {
-  auto status = s.status(group);
+// The standing of every partition of `group` with its window under
+// `lookahead`, or the call's failure.
+std::vector<std::string> standings(store& s, std::string_view group,
+                                   int32_t lookahead = 0) {
+  auto status = s.status(group, lookahead);
   if (!status)
     return {"the call failed: " + describe(status.error())};
   std::vector<std::string> result;
@@ -594,11 +601,19 @@ CAF_TEST(status tells where every partition stands) {
     CAF_CHECK_EQUAL(outcome(ensure(s, "g", {"b"})), "ok");
     CAF_CHECK_EQUAL(standings(s, "g"),
                     (std::vector<std::string>{
-                      "b head 1.0000000001, all applied, 0 unapplied",
+                      "b head 1.0000000001, all applied, 0 unapplied, "
+                      "window clean at 1.0000000001",
                       "p head 3.0000000003, first unapplied 2.0000000002, "
-                      "2 unapplied"}));
+                      "2 unapplied, window 1.0000000001 to 3.0000000003"}));
+    // The windows follow the lookahead limit.
+    CAF_CHECK_EQUAL(standings(s, "g", 1),
+                    (std::vector<std::string>{
+                      "b head 1.0000000001, all applied, 0 unapplied, "
+                      "window clean at 1.0000000001",
+                      "p head 3.0000000003, first unapplied 2.0000000002, "
+                      "2 unapplied, window 1.0000000001 to 2.0000000002"}));
     // The last advance is when the head row was first recorded.
-    auto status = s.status("g");
+    auto status = s.status("g", 0);
     auto history = s.history("g");
     CAF_REQUIRE(status && status->size() == 2);
     CAF_REQUIRE(history && history->size() == 4);
@@ -606,6 +621,74 @@ CAF_TEST(status tells where every partition stands) {
     CAF_CHECK_EQUAL((*status)[0].last_advance, (*history)[0].first_seen);
     CAF_CHECK_EQUAL((*status)[1].last_advance, (*history)[3].first_seen);
     CAF_CHECK_EQUAL(standings(s, "nobody"), std::vector<std::string>{});
+    auto negative = s.status("g", -1);
+    CAF_REQUIRE(!negative);
+    CAF_CHECK_EQUAL(code_of(negative.error()), ec::bad_input);
+  });
+}
+
+namespace {
+
+// The partitions holding `group` back under `lookahead`, after checking
+// that the windows of its status give the bounds that the store computes.
+std::vector<std::string> holding_back(store& s, std::string_view group,
+                                      int32_t lookahead) {
+  auto status = s.status(group, lookahead);
+  if (!status)
+    return {"the call failed: " + describe(status.error())};
+  std::vector<partition_window> windows;
+  for (const auto& st : *status)
+    windows.push_back(st.window);
+  CAF_CHECK_EQUAL(bounds_of(windows), s.bounds(group, lookahead));
+  return checkpoint::holding_back(*status);
+}
+
+using names = std::vector<std::string>;
+
+} // namespace
+
+// Issue 11, defect 1: the least head (p2) is not what holds the window back.
+CAF_TEST(status names the partition whose window ends at the proposed time) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    for (int64_t n = 1; n <= 10; ++n)
+      CAF_CHECK_EQUAL(outcome(advance(s, "g", "p1", at(n))), "ok");
+    advance_each(s, "g", "p2", {at(1), at(9)});
+    CAF_CHECK_EQUAL(s.bounds("g", 2), including(zero_time, at(3)));
+    CAF_CHECK_EQUAL(holding_back(s, "g", 2), names{"p1"});
+    // Without a limit p1's window reaches its head, behind p2's.
+    CAF_CHECK_EQUAL(holding_back(s, "g", 0), names{"p2"});
+  });
+}
+
+CAF_TEST(a clean partition can hold the window back) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    advance_each(s, "g", "p", {t(3)});
+    advance_each(s, "g", "q", {t(1), t(2), t(5), t(6)});
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(3)))), "ok");
+    // p is clean at t(3); q's window runs from t(2) to t(6).
+    for (int32_t lookahead : {0, 1, 2}) {
+      CAF_MESSAGE("lookahead " << lookahead);
+      CAF_CHECK_EQUAL(s.bounds("g", lookahead), expect(3, 3));
+      CAF_CHECK_EQUAL(holding_back(s, "g", lookahead), names{"p"});
+    }
+  });
+}
+
+CAF_TEST(partitions whose windows end together all hold the window back) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    advance_each(s, "g", "r", {t(4)});
+    advance_each(s, "g", "s", {t(4)});
+    CAF_CHECK_EQUAL(outcome(commit(s, "g", including(zero_time, t(4)))), "ok");
+    advance_each(s, "g", "p", {t(4)});
+    advance_each(s, "g", "q", {t(4)});
+    advance_each(s, "g", "s", {t(9)});
+    // p and q are dirty up to t(4), r is clean at t(4), s is ahead.
+    CAF_CHECK_EQUAL(s.bounds("g", 0), expect(0, 4));
+    CAF_CHECK_EQUAL(holding_back(s, "g", 0), (names{"p", "q", "r"}));
+    CAF_CHECK_EQUAL(holding_back(s, "nobody", 0), names{});
   });
 }
 
@@ -683,7 +766,7 @@ CAF_TEST(names are data stored in canonical form) {
         expected.push_back({partition.canonical, t(1), false});
       CAF_CHECK_EQUAL(rows(s, group.raw), expected);
       CAF_CHECK_EQUAL(rows(s, group.canonical), expected);
-      auto status = s.status(group.raw);
+      auto status = s.status(group.raw, 0);
       CAF_REQUIRE(status && status->size() == names.size());
       for (size_t i = 0; i < names.size(); ++i)
         CAF_CHECK_EQUAL((*status)[i].partition, names[i].canonical);
