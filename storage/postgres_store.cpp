@@ -278,12 +278,14 @@ BEGIN
 END
 $$)sql",
     // Status reads the windows too (which partitions hold the group back),
-    // so the bounds rows name their partition. It comes last: a node of the
-    // previous version reads the first ten columns and still works during a
-    // rolling upgrade. A new return type needs DROP and CREATE.
+    // so the bounds rows name their partition: checkpoint_bounds with one
+    // more column, under a new name. Replacing checkpoint_bounds would break
+    // the nodes of the previous version that still run during a rolling
+    // upgrade: their prepared `SELECT *` from it fails with "cached plan must
+    // not change result type" once its result type changes. They keep
+    // calling it; a later migration drops it.
     R"sql(
-DROP FUNCTION {schema}.checkpoint_bounds(text, int4);
-CREATE FUNCTION {schema}.checkpoint_bounds(g text, lookahead int4)
+CREATE FUNCTION {schema}.checkpoint_windows(g text, lookahead int4)
 RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
   lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4,
   partition_name text)
@@ -352,7 +354,7 @@ SELECT rejected, at_nanos, at_logical FROM {schema}.checkpoint_apply($1,
   $8::int4[], $9))sql"},
     // `window_at` reads the first ten columns.
     {"bounds", R"sql(
-SELECT * FROM {schema}.checkpoint_bounds($1, $2))sql"},
+SELECT * FROM {schema}.checkpoint_windows($1, $2))sql"},
     // The windows of `bounds` and, per partition, its unapplied rows (a
     // seek from the first one) and when its head row was recorded.
     {"status", R"sql(
@@ -365,7 +367,7 @@ SELECT b.*,
                  + R"sql( FROM {schema}.checkpoints c
    WHERE c.group_name = $1 AND c.partition = b.partition_name COLLATE "C"
      AND c.source_nanos = b.head_n AND c.source_logical = b.head_l)
-FROM {schema}.checkpoint_bounds($1, $2) b
+FROM {schema}.checkpoint_windows($1, $2) b
 ORDER BY b.partition_name COLLATE "C")sql"},
     {"history", "SELECT partition, source_nanos, source_logical, "
                   + micros("first_seen") + ", " + micros("target_applied_at")

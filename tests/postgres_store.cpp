@@ -115,7 +115,7 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
   auto one = advanced_store_in(schema);
   if (!one.s)
     return;
-  // Version 2, as the code before migration 3 left it: no bounds function.
+  // Version 2, as the code before migration 3 left it: no bounds functions.
   auto dsn = postgres_test_dsn();
   CAF_REQUIRE(dsn);
   pqxx::connection admin{*dsn};
@@ -123,6 +123,7 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
     pqxx::work tx{admin};
     auto quoted = tx.quote_name(schema);
     tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_bounds");
+    tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_windows");
     tx.exec0("DELETE FROM " + quoted
              + ".checkpoint_migrations WHERE version > 2");
     tx.commit();
