@@ -12,6 +12,7 @@
 
 #include <checkpoint/actors/log.hpp>
 #include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/bounds.hpp>
 
 namespace checkpoint {
 
@@ -283,12 +284,7 @@ group_status make_status(self_ptr self, std::vector<partition_status> parts) {
     result.bounds = *st.bounds;
   result.lookahead = st.cfg.lookahead;
   result.subscribers = st.subscribers.size();
-  auto least = std::min_element(parts.begin(), parts.end(),
-                                [](const auto& x, const auto& y) {
-                                  return x.head < y.head;
-                                });
-  if (least != parts.end())
-    result.holding_back = least->partition;
+  result.holding_back = holding_back(parts);
   result.partitions = std::move(parts);
   return result;
 }
@@ -343,7 +339,8 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
       auto rp = self->make_response_promise<group_status>();
       self
         ->request(self->state.store, self->state.cfg.store_timeout,
-                  status_atom::value, self->state.group)
+                  status_atom::value, self->state.group,
+                  self->state.cfg.lookahead)
         .then(
           [self, rp](std::vector<partition_status>& parts) mutable {
             rp.deliver(make_status(self, std::move(parts)));

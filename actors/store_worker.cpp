@@ -91,9 +91,10 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
       return with_store(st,
                         [&](store& db) { return db.bounds(group, lookahead); });
     },
-    [&st](status_atom, const std::string& group)
-      -> caf::result<std::vector<partition_status>> {
-      return with_store(st, [&](store& db) { return db.status(group); });
+    [&st](status_atom, const std::string& group,
+          int32_t lookahead) -> caf::result<std::vector<partition_status>> {
+      return with_store(st,
+                        [&](store& db) { return db.status(group, lookahead); });
     },
     [&st](scan_atom) -> caf::result<std::vector<std::string>> {
       return with_store(st, [](store& db) { return db.scan(); });

@@ -33,9 +33,10 @@ using store_worker = caf::typed_actor<
                   std::vector<operation>>::with<std::vector<caf::error>>,
   // Computes a group's bounds with a lookahead limit.
   caf::replies_to<bounds_atom, std::string, int32_t>::with<hlc_range>,
-  // Returns the status of every partition of a group.
-  caf::replies_to<status_atom,
-                  std::string>::with<std::vector<partition_status>>,
+  // Returns the status of every partition of a group, with its window
+  // under a lookahead limit.
+  caf::replies_to<status_atom, std::string,
+                  int32_t>::with<std::vector<partition_status>>,
   // Returns the groups with unapplied checkpoints.
   caf::replies_to<scan_atom>::with<std::vector<std::string>>>;
 

@@ -199,7 +199,7 @@ void print_header() {
 }
 
 /// Prints one line: the window, how far the committed time trails the wall
-/// clock, the rates since the last line and the partition holding back.
+/// clock, the rates since the last line and the partitions holding back.
 void print_line(reporter_actor::stateful_pointer<reporter_state> self,
                 const group_status& status) {
   auto& st = self->state;
@@ -211,11 +211,16 @@ void print_line(reporter_actor::stateful_pointer<reporter_state> self,
   auto lag = is_recent(bounds.min, now)
                ? fmt::format("{:.1f}s", age_of(bounds.min, now))
                : "-";
-  std::string holding = "-";
+  std::string holding;
   for (auto& p : status.partitions)
-    if (status.holding_back && p.partition == *status.holding_back)
-      holding = fmt::format("{} ({:.1f}s behind)", p.partition,
-                            age_of(p.head, now));
+    if (std::find(status.holding_back.begin(), status.holding_back.end(),
+                  p.partition)
+        != status.holding_back.end())
+      holding += fmt::format("{}{} ({:.1f}s behind)",
+                             holding.empty() ? "" : ", ", p.partition,
+                             age_of(p.head, now));
+  if (holding.empty())
+    holding = "-";
   fmt::print("{:>6.1f}s  {:<33} {:>6} {:>8.1f} {:>8.1f}  {}\n", elapsed,
              window_text(bounds, now), lag,
              static_cast<double>(st.advances) / period,

@@ -64,6 +64,17 @@ std::string json_string(const std::string& text) {
   return out + '"';
 }
 
+/// Renders `names` as a JSON array of strings.
+std::string json_array(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (auto& name : names) {
+    if (out.size() > 1)
+      out += ',';
+    out += json_string(name);
+  }
+  return out + ']';
+}
+
 /// Renders a group's bounds as one line of text or JSON.
 std::string render(const command_line& cl, const std::string& group,
                    const hlc_range& bounds) {
@@ -88,10 +99,13 @@ void print_status(const command_line& cl, const group_status& st) {
              : caf::optional<std::string>{};
   };
   if (!cl.json) {
+    std::string holding;
+    for (const auto& name : st.holding_back)
+      holding += (holding.empty() ? "" : ",") + printable(name);
     std::cout << "group " << printable(st.group) << "  bounds "
               << to_string(st.bounds) << "  lookahead " << st.lookahead
               << "  subscribers " << st.subscribers << "  holding back "
-              << maybe(st.holding_back) << '\n';
+              << (holding.empty() ? "-" : holding) << '\n';
     for (const auto& p : st.partitions)
       std::cout << "  " << printable(p.partition) << "  head "
                 << to_string(p.head) << "  first unapplied "
@@ -105,7 +119,7 @@ void print_status(const command_line& cl, const group_status& st) {
                     + ",\"max\":" + json_string(to_string(st.bounds.max))
                     + ",\"lookahead\":" + std::to_string(st.lookahead)
                     + ",\"subscribers\":" + std::to_string(st.subscribers)
-                    + ",\"holding_back\":" + maybe(st.holding_back)
+                    + ",\"holding_back\":" + json_array(st.holding_back)
                     + ",\"partitions\":[";
   for (const auto& p : st.partitions) {
     if (out.back() != '[')
@@ -127,13 +141,7 @@ void print_names(const command_line& cl,
     std::cout << std::flush;
     return;
   }
-  std::string out = "[";
-  for (auto& name : names) {
-    if (out.size() > 1)
-      out += ',';
-    out += json_string(name);
-  }
-  std::cout << out << ']' << std::endl;
+  std::cout << json_array(names) << std::endl;
 }
 
 /// Reports a failed request; returns the exit status it means. The store's

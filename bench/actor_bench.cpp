@@ -36,6 +36,7 @@
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/messages/register.hpp>
 #include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/tests/forwarding_store.hpp>
 
 namespace checkpoint::bench {
 
@@ -125,20 +126,16 @@ auto timed(std::atomic<int64_t>& total_ns, F f) {
 }
 
 /// Forwards every call to a real store and counts it.
-class counting_store final : public store {
+class counting_store final : public test::forwarding_store {
 public:
   counting_store(std::unique_ptr<store> inner,
                  std::shared_ptr<store_calls> calls)
-    : inner_(std::move(inner)), calls_(std::move(calls)) {
-  }
-
-  caf::error migrate() override {
-    return inner_->migrate();
+    : forwarding_store(std::move(inner)), calls_(std::move(calls)) {
   }
 
   caf::expected<std::vector<std::string>> scan() override {
     ++calls_->other;
-    return inner_->scan();
+    return forwarding_store::scan();
   }
 
 protected:
@@ -146,30 +143,30 @@ protected:
   do_apply(const std::string& group,
            const std::vector<operation>& ops) override {
     ++calls_->apply;
-    return timed(calls_->apply_ns, [&] { return inner_->apply(group, ops); });
+    return timed(calls_->apply_ns,
+                 [&] { return forwarding_store::do_apply(group, ops); });
   }
 
   caf::expected<hlc_range> do_bounds(const std::string& group,
                                      int32_t lookahead) override {
     ++calls_->bounds;
     return timed(calls_->bounds_ns,
-                 [&] { return inner_->bounds(group, lookahead); });
+                 [&] { return forwarding_store::do_bounds(group, lookahead); });
   }
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
+  do_status(const std::string& group, int32_t lookahead) override {
     ++calls_->other;
-    return inner_->status(group);
+    return forwarding_store::do_status(group, lookahead);
   }
 
   caf::expected<std::vector<checkpoint_row>>
   do_history(const std::string& group) override {
     ++calls_->other;
-    return inner_->history(group);
+    return forwarding_store::do_history(group);
   }
 
 private:
-  std::unique_ptr<store> inner_;
   std::shared_ptr<store_calls> calls_;
 };
 

@@ -89,9 +89,10 @@ struct group_status {
   /// Every partition, ordered by name.
   std::vector<partition_status> partitions;
 
-  /// The partition whose head is the least, i.e. the one whose advances
-  /// hold the proposed time back; absent for a group without partitions.
-  caf::optional<std::string> holding_back;
+  /// The partitions that hold the window back: those whose window ends at
+  /// the proposed time (SEMANTICS.md), ordered by name; none for a group
+  /// without partitions.
+  std::vector<std::string> holding_back;
 };
 
 template <class Inspector>

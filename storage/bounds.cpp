@@ -29,14 +29,24 @@ partition_window window_of(const std::vector<row_state>& rows,
   return result;
 }
 
+namespace {
+
+// `progress` (SEMANTICS.md step 3): the least window end of `xs` (not empty),
+// whose windows `window_at` returns.
+template <class T, class F>
+hlc_time progress_of(const std::vector<T>& xs, F window_at) {
+  auto least = window_at(xs.front()).max;
+  for (const auto& x : xs)
+    least = std::min(least, window_at(x).max);
+  return least;
+}
+
+} // namespace
+
 hlc_range bounds_of(const std::vector<partition_window>& windows) {
   if (windows.empty())
     return including(zero_time, zero_time);
-  auto progress = std::min_element(windows.begin(), windows.end(),
-                                   [](const auto& x, const auto& y) {
-                                     return x.max < y.max;
-                                   })
-                    ->max;
+  auto progress = progress_of(windows, [](const auto& w) { return w; });
   bool found = false;
   hlc_time lo;
   for (const auto& w : windows) {
@@ -47,6 +57,19 @@ hlc_range bounds_of(const std::vector<partition_window>& windows) {
     found = true;
   }
   return found ? including(lo, progress) : including(progress, progress);
+}
+
+std::vector<std::string>
+holding_back(const std::vector<partition_status>& partitions) {
+  std::vector<std::string> result;
+  if (partitions.empty())
+    return result;
+  auto window = [](const partition_status& p) { return p.window; };
+  auto progress = progress_of(partitions, window);
+  for (const auto& p : partitions)
+    if (p.window.max == progress)
+      result.push_back(p.partition);
+  return result;
 }
 
 } // namespace checkpoint

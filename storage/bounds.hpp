@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <checkpoint/messages/hlc.hpp>
+#include <checkpoint/messages/status.hpp>
 
 namespace checkpoint {
 
@@ -11,16 +13,6 @@ namespace checkpoint {
 struct row_state {
   hlc_time ts;
   bool applied = false;
-};
-
-/// One partition's contribution to the bounds (SEMANTICS.md steps 1-2).
-struct partition_window {
-  /// `lower(p)`'s timestamp, or zero; meaningful only when dirty.
-  hlc_time min;
-  /// The greatest counted timestamp.
-  hlc_time max;
-  /// Whether the partition has unapplied rows.
-  bool dirty = false;
 };
 
 /// Computes the window of one partition from its rows sorted by timestamp
@@ -32,5 +24,12 @@ partition_window window_of(const std::vector<row_state>& rows,
 /// Combines the windows of a group's partitions into its bounds
 /// (SEMANTICS.md steps 3-4); no windows give `including(zero, zero)`.
 hlc_range bounds_of(const std::vector<partition_window>& windows);
+
+/// The canonical names of the partitions that hold the group's window back:
+/// every partition whose window ends at the proposed time (the least window
+/// end, SEMANTICS.md step 3), in the order of `partitions`; none for a group
+/// without partitions.
+std::vector<std::string>
+holding_back(const std::vector<partition_status>& partitions);
 
 } // namespace checkpoint

@@ -8,6 +8,20 @@
 
 namespace checkpoint {
 
+namespace {
+
+// The window of a partition with `rows`, sorted by timestamp.
+partition_window window(const std::vector<checkpoint_row>& rows,
+                        int32_t lookahead) {
+  std::vector<row_state> states;
+  states.reserve(rows.size());
+  for (const auto& row : rows)
+    states.push_back({row.ts, static_cast<bool>(row.applied_at)});
+  return window_of(states, lookahead);
+}
+
+} // namespace
+
 caf::error memory_store::migrate() {
   return {};
 }
@@ -69,19 +83,14 @@ caf::expected<hlc_range> memory_store::do_bounds(const std::string& group,
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<partition_window> windows;
   if (auto i = groups_.find(group); i != groups_.end()) {
-    for (const auto& [name, rows] : i->second) {
-      std::vector<row_state> states;
-      states.reserve(rows.size());
-      for (const auto& row : rows)
-        states.push_back({row.ts, static_cast<bool>(row.applied_at)});
-      windows.push_back(window_of(states, lookahead));
-    }
+    for (const auto& [name, rows] : i->second)
+      windows.push_back(window(rows, lookahead));
   }
   return bounds_of(windows);
 }
 
 caf::expected<std::vector<partition_status>>
-memory_store::do_status(const std::string& group) {
+memory_store::do_status(const std::string& group, int32_t lookahead) {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<partition_status> result;
   auto i = groups_.find(group);
@@ -92,6 +101,7 @@ memory_store::do_status(const std::string& group) {
     st.partition = name;
     st.head = rows.back().ts;
     st.last_advance = rows.back().first_seen;
+    st.window = window(rows, lookahead);
     for (const auto& row : rows) {
       if (row.applied_at)
         continue;

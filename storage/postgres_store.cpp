@@ -277,6 +277,66 @@ BEGIN
       + bounds_rows + R"sql(;
 END
 $$)sql",
+    // Status reads the windows too (which partitions hold the group back),
+    // so the bounds rows name their partition: checkpoint_bounds with one
+    // more column, under a new name. Replacing checkpoint_bounds would break
+    // the nodes of the previous version that still run during a rolling
+    // upgrade: their prepared `SELECT *` from it fails with "cached plan must
+    // not change result type" once its result type changes. They keep
+    // calling it; a later migration drops it.
+    R"sql(
+CREATE FUNCTION {schema}.checkpoint_windows(g text, lookahead int4)
+RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
+  lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4,
+  partition_name text)
+LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+  RETURN QUERY
+SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
+  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
+  run_end.source_nanos, run_end.source_logical, h.partition
+FROM checkpoint_heads h
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE lookahead > 0
+    AND c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        >= (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos, c.source_logical
+  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
+  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
+  LIMIT 1) cap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
+    AND (c.source_nanos, c.source_logical)
+        <= (coalesce(cap.source_nanos, h.head_nanos),
+            coalesce(cap.source_logical, h.head_logical))
+    AND c.target_applied_at IS NOT NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        < (gap.source_nanos, gap.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
+WHERE h.group_name = g;
+END
+$$)sql",
   };
 }
 
@@ -292,23 +352,23 @@ std::vector<std::pair<std::string, std::string>> statements() {
 SELECT rejected, at_nanos, at_logical FROM {schema}.checkpoint_apply($1,
   $2::text[], $3::int4[], $4::text[], $5::int8[], $6::int4[], $7::int8[],
   $8::int4[], $9))sql"},
-    // The columns that `window_at` reads.
+    // `window_at` reads the first ten columns.
     {"bounds", R"sql(
-SELECT * FROM {schema}.checkpoint_bounds($1, $2))sql"},
+SELECT * FROM {schema}.checkpoint_windows($1, $2))sql"},
+    // The windows of `bounds` and, per partition, its unapplied rows (a
+    // seek from the first one) and when its head row was recorded.
     {"status", R"sql(
-SELECT h.partition, h.head_nanos, h.head_logical, u.source_nanos,
-  u.source_logical,
+SELECT b.*,
   (SELECT count(*) FROM {schema}.checkpoints c
-   WHERE c.group_name = h.group_name AND c.partition = h.partition
-     AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+   WHERE c.group_name = $1 AND c.partition = b.partition_name COLLATE "C"
+     AND (c.source_nanos, c.source_logical) >= (b.u_n, b.u_l)
      AND c.target_applied_at IS NULL),
   (SELECT )sql" + micros("c.first_seen")
                  + R"sql( FROM {schema}.checkpoints c
-   WHERE c.group_name = h.group_name AND c.partition = h.partition
-     AND c.source_nanos = h.head_nanos AND c.source_logical = h.head_logical)
-FROM {schema}.checkpoint_heads h)sql"
-                 + first_unapplied + R"sql(
-WHERE h.group_name = $1 ORDER BY h.partition)sql"},
+   WHERE c.group_name = $1 AND c.partition = b.partition_name COLLATE "C"
+     AND c.source_nanos = b.head_n AND c.source_logical = b.head_l)
+FROM {schema}.checkpoint_windows($1, $2) b
+ORDER BY b.partition_name COLLATE "C")sql"},
     {"history", "SELECT partition, source_nanos, source_logical, "
                   + micros("first_seen") + ", " + micros("target_applied_at")
                   + R"sql(
@@ -415,13 +475,17 @@ partition_window window_at(const pqxx::row& row) {
           true};
 }
 
+// Where one partition stands, from a row of the status statement: the
+// columns of the bounds statement, then the unapplied count and the time of
+// the head row.
 partition_status status_at(const pqxx::row& row) {
   partition_status result;
-  result.partition = row[0].as<std::string>();
-  result.head = hlc_at(row, 1);
-  result.first_unapplied = maybe_hlc_at(row, 3);
-  result.unapplied = row[5].as<int64_t>();
-  result.last_advance = timestamp_at(row, 6);
+  result.head = hlc_at(row, 0);
+  result.first_unapplied = maybe_hlc_at(row, 2);
+  result.window = window_at(row);
+  result.partition = row[10].as<std::string>();
+  result.unapplied = row[11].as<int64_t>();
+  result.last_advance = timestamp_at(row, 12);
   return result;
 }
 
@@ -714,9 +778,9 @@ caf::expected<hlc_range> postgres_store::do_bounds(const std::string& group,
 }
 
 caf::expected<std::vector<partition_status>>
-postgres_store::do_status(const std::string& group) {
+postgres_store::do_status(const std::string& group, int32_t lookahead) {
   return impl_->read("reading the status of group '" + group + "'", "status",
-                     status_at, group);
+                     status_at, group, lookahead);
 }
 
 caf::expected<std::vector<checkpoint_row>>

@@ -494,20 +494,19 @@ WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
     return {};
   }
 
-  // The window of one partition (SEMANTICS.md steps 1-2), read with index
-  // seeks: its first unapplied row, the row before it (`lower(p)`), and the
-  // unapplied run that follows, up to L + 1 rows of the window.
+  // The window of one partition (SEMANTICS.md steps 1-2) whose first
+  // unapplied row is `first`, read with index seeks: the row before it
+  // (`lower(p)`), and the unapplied run that follows, up to L + 1 rows of the
+  // window.
   caf::expected<partition_window>
   window(const std::string& group, const std::string& partition, hlc_time head,
-         int32_t lookahead, const std::string& what) {
-    auto first = time_query(q->first_unapplied.get(), what, group, partition);
+         caf::optional<hlc_time> first, int32_t lookahead,
+         const std::string& what) {
     if (!first)
-      return std::move(first.error());
-    if (!*first)
       return partition_window{zero_time, head, false};
     std::vector<row_state> rows;
     auto lower = time_query(q->row_before.get(), what, group, partition,
-                            **first);
+                            *first);
     if (!lower)
       return std::move(lower.error());
     // `lower(p)` precedes the first unapplied row, so it is applied.
@@ -515,7 +514,7 @@ WHERE target_applied_at IS NULL ORDER BY group_name)sql"},
       rows.push_back({**lower, true});
     auto counted = lookahead > 0 ? static_cast<size_t>(lookahead) + 1
                                  : std::numeric_limits<size_t>::max();
-    run r{q->rows_from.get(), group, partition, **first};
+    run r{q->rows_from.get(), group, partition, *first};
     while (rows.size() < counted) {
       auto rc = r.step();
       if (rc == SQLITE_DONE)
@@ -699,7 +698,11 @@ caf::expected<hlc_range> sqlite_store::do_bounds(const std::string& group,
         return self.fail(rc, what);
     }
     for (const auto& [partition, head] : heads) {
-      auto w = self.window(group, partition, head, lookahead, what);
+      auto first = self.time_query(self.q->first_unapplied.get(), what, group,
+                                   partition);
+      if (!first)
+        return std::move(first.error());
+      auto w = self.window(group, partition, head, *first, lookahead, what);
       if (!w)
         return std::move(w.error());
       windows.push_back(*w);
@@ -712,7 +715,7 @@ caf::expected<hlc_range> sqlite_store::do_bounds(const std::string& group,
 }
 
 caf::expected<std::vector<partition_status>>
-sqlite_store::do_status(const std::string& group) {
+sqlite_store::do_status(const std::string& group, int32_t lookahead) {
   auto& self = *impl_;
   std::lock_guard<std::mutex> guard{self.mtx};
   if (auto err = self.prepare_queries())
@@ -735,13 +738,18 @@ sqlite_store::do_status(const std::string& group) {
         return self.fail(rc, what);
     }
     for (auto& st : result) {
-      if (st.unapplied == 0)
-        continue;
-      auto first = self.time_query(self.q->first_unapplied.get(), what, group,
-                                   st.partition);
-      if (!first)
-        return std::move(first.error());
-      st.first_unapplied = *first;
+      if (st.unapplied > 0) {
+        auto first = self.time_query(self.q->first_unapplied.get(), what, group,
+                                     st.partition);
+        if (!first)
+          return std::move(first.error());
+        st.first_unapplied = *first;
+      }
+      auto w = self.window(group, st.partition, st.head, st.first_unapplied,
+                           lookahead, what);
+      if (!w)
+        return std::move(w.error());
+      st.window = *w;
     }
     return {};
   });

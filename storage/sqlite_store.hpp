@@ -37,7 +37,7 @@ protected:
                                      int32_t lookahead) override;
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override;
+  do_status(const std::string& group, int32_t lookahead) override;
 
   caf::expected<std::vector<checkpoint_row>>
   do_history(const std::string& group) override;

@@ -48,6 +48,14 @@ caf::error normalize(const std::string& group, operation& op) {
   return {};
 }
 
+caf::error check_lookahead(int32_t lookahead) {
+  if (lookahead < 0)
+    return make_error(ec::bad_input, "lookahead limit "
+                                       + std::to_string(lookahead)
+                                       + " is negative (0 means no limit)");
+  return {};
+}
+
 } // namespace
 
 store::~store() = default;
@@ -86,19 +94,19 @@ caf::expected<hlc_range> store::bounds(std::string_view group,
   auto name = canonical_name(group, "group");
   if (!name)
     return std::move(name.error());
-  if (lookahead < 0)
-    return make_error(ec::bad_input, "lookahead limit "
-                                       + std::to_string(lookahead)
-                                       + " is negative (0 means no limit)");
+  if (auto err = check_lookahead(lookahead))
+    return err;
   return do_bounds(*name, lookahead);
 }
 
 caf::expected<std::vector<partition_status>>
-store::status(std::string_view group) {
+store::status(std::string_view group, int32_t lookahead) {
   auto name = canonical_name(group, "group");
   if (!name)
     return std::move(name.error());
-  return do_status(*name);
+  if (auto err = check_lookahead(lookahead))
+    return err;
+  return do_status(*name, lookahead);
 }
 
 caf::expected<std::vector<checkpoint_row>>

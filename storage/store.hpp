@@ -71,8 +71,10 @@ public:
   /// lookahead at most (0: no limit).
   caf::expected<hlc_range> bounds(std::string_view group, int32_t lookahead);
 
-  /// Returns where every partition of the group stands, ordered by name.
-  caf::expected<std::vector<partition_status>> status(std::string_view group);
+  /// Returns where every partition of the group stands, ordered by name,
+  /// with its window under `lookahead` (as `bounds` computes it).
+  caf::expected<std::vector<partition_status>> status(std::string_view group,
+                                                      int32_t lookahead);
 
   /// Returns every row of the group ordered by partition and timestamp
   /// (for tests and operators; its cost grows with the history).
@@ -91,9 +93,9 @@ protected:
   virtual caf::expected<hlc_range>
   do_bounds(const std::string& group, int32_t lookahead) = 0;
 
-  /// Returns the status of a canonical group.
+  /// Returns the status of a canonical group with `lookahead >= 0`.
   virtual caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) = 0;
+  do_status(const std::string& group, int32_t lookahead) = 0;
 
   /// Returns the history of a canonical group.
   virtual caf::expected<std::vector<checkpoint_row>>

@@ -16,30 +16,31 @@
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/storage/memory_store.hpp>
 #include <checkpoint/tests/checks.hpp>
+#include <checkpoint/tests/forwarding_store.hpp>
 
 namespace checkpoint::test {
 
 /// An in-memory store that records the size of every batch and can be
 /// told to fail, to observe the actors from below.
-class recording_store final : public store {
+class recording_store final : public forwarding_store {
 public:
+  recording_store() : forwarding_store(std::make_shared<memory_store>()) {
+  }
+
   /// The sizes of the batches applied so far.
   std::vector<size_t> batches;
 
   /// How many bounds computations ran.
   size_t bounds_calls = 0;
 
-  /// While set, every call fails with this error.
+  /// While set, every call but `migrate` and `history` fails with this
+  /// error.
   caf::error failure;
-
-  caf::error migrate() override {
-    return inner_.migrate();
-  }
 
   caf::expected<std::vector<std::string>> scan() override {
     if (failure)
       return failure;
-    return inner_.scan();
+    return forwarding_store::scan();
   }
 
 protected:
@@ -49,7 +50,7 @@ protected:
     if (failure)
       return failure;
     batches.push_back(ops.size());
-    return inner_.apply(group, ops);
+    return forwarding_store::do_apply(group, ops);
   }
 
   caf::expected<hlc_range> do_bounds(const std::string& group,
@@ -57,23 +58,15 @@ protected:
     ++bounds_calls;
     if (failure)
       return failure;
-    return inner_.bounds(group, lookahead);
+    return forwarding_store::do_bounds(group, lookahead);
   }
 
   caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
+  do_status(const std::string& group, int32_t lookahead) override {
     if (failure)
       return failure;
-    return inner_.status(group);
+    return forwarding_store::do_status(group, lookahead);
   }
-
-  caf::expected<std::vector<checkpoint_row>>
-  do_history(const std::string& group) override {
-    return inner_.history(group);
-  }
-
-private:
-  memory_store inner_;
 };
 
 /// The fixture of the actor suites.

@@ -49,7 +49,7 @@ store_worker::behavior_type silent_worker(store_worker::pointer self) {
     [self](bounds_atom, const std::string&, int32_t) {
       return self->make_response_promise<hlc_range>();
     },
-    [self](status_atom, const std::string&) {
+    [self](status_atom, const std::string&, int32_t) {
       return self->make_response_promise<std::vector<partition_status>>();
     },
     [self](scan_atom) {
@@ -268,6 +268,31 @@ CAF_TEST(a failed refresh keeps the last good bounds) {
   sched.trigger_timeout();
   drain();
   CAF_CHECK_EQUAL(bounds(), including(zero_time, t(4)));
+}
+
+// Issue 11, defect 1: status named the partition with the least head (p2),
+// not the one whose window ends at the proposed time under the group's
+// lookahead.
+CAF_TEST(status names the partitions whose windows hold the bounds back) {
+  std::vector<operation> ops;
+  for (int64_t n = 1; n <= 10; ++n)
+    ops.emplace_back(advance_op{"p1", {n, 0}});
+  ops.emplace_back(advance_op{"p2", {1, 0}});
+  ops.emplace_back(advance_op{"p2", {9, 0}});
+  CAF_REQUIRE(db->apply("g", ops));
+  group_config config;
+  config.lookahead = 2;
+  start(config);
+  auto st = ask<group_status>(group, status_atom::value);
+  CAF_REQUIRE(st);
+  CAF_CHECK_EQUAL(to_string(st->bounds), "[ 0.0000000000 -> 3.0000000001 )");
+  CAF_CHECK_EQUAL(st->lookahead, 2);
+  CAF_CHECK_EQUAL(st->holding_back, std::vector<std::string>{"p1"});
+  CAF_REQUIRE_EQUAL(st->partitions.size(), 2u);
+  CAF_CHECK_EQUAL(st->partitions[0].window,
+                  (partition_window{zero_time, {3, 0}, true}));
+  CAF_CHECK_EQUAL(st->partitions[1].window,
+                  (partition_window{zero_time, {9, 0}, true}));
 }
 
 CAF_TEST(a store that does not answer fails requests as store_unavailable) {

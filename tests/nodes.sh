@@ -35,6 +35,18 @@ exercise() {
     "${c[@]}" --json bounds G
   expect 0 "" "" -- "${c[@]}" commit g 0 6
   expect 0 "[ 5.0000000000 -> 5.0000000001 )" "" -- "${c[@]}" refresh g
+  # p1 is clean at 5, p2's window reaches 7.0000000001: p1 holds it back.
+  expect 0 "group g  bounds [ 5.0000000000 -> 5.0000000001 )  lookahead 0  \
+subscribers 0  holding back p1
+  p1  head 5.0000000000  first unapplied -  unapplied 0
+  p2  head 7.0000000001  first unapplied 7.0000000001  unapplied 1" "" -- \
+    "${c[@]}" status g
+  expect 0 '{"group":"g","min":"5.0000000000","max":"5.0000000001",'\
+'"lookahead":0,"subscribers":0,"holding_back":["p1"],"partitions":['\
+'{"partition":"p1","head":"5.0000000000","first_unapplied":null,'\
+'"unapplied":0},{"partition":"p2","head":"7.0000000001",'\
+'"first_unapplied":"7.0000000001","unapplied":1}]}' "" -- \
+    "${c[@]}" --json status g
   expect 0 "g" "" -- "${c[@]}" scan
   expect 0 '{"group":"a\"b\\c","min":"0.0000000000","max":"0.0000000001"}' \
     "" -- "${c[@]}" --json bounds 'a"b\c'
@@ -45,6 +57,13 @@ exercise() {
   expect 0 $'a"b\\\\c\ng\nh' "" -- "${c[@]}" groups
   expect 0 '["a\"b\\c","g","h"]' "" -- "${c[@]}" --json groups
   expect 0 "" "" -- "${c[@]}" --lookahead 2 ensure h q
+  # Both partitions end at the proposed time: both hold the window back.
+  expect 0 "[ 1.0000000001 -> 1.0000000002 )" "" -- "${c[@]}" refresh h
+  expect 0 "group h  bounds [ 1.0000000001 -> 1.0000000002 )  lookahead 2  \
+subscribers 0  holding back p,q
+  p  head 1.0000000001  first unapplied -  unapplied 0
+  q  head 1.0000000001  first unapplied -  unapplied 0" "" -- \
+    "${c[@]}" status h
   # Refusals by the node: exit 1 with its reason.
   expect 1 "" "going_backwards" -- "${c[@]}" advance g p1 4
   expect 1 "" "lookahead_conflict" -- "${c[@]}" --lookahead 3 bounds h

@@ -115,7 +115,7 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
   auto one = advanced_store_in(schema);
   if (!one.s)
     return;
-  // Version 2, as the code before migration 3 left it: no bounds function.
+  // Version 2, as the code before migration 3 left it: no bounds functions.
   auto dsn = postgres_test_dsn();
   CAF_REQUIRE(dsn);
   pqxx::connection admin{*dsn};
@@ -123,6 +123,7 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
     pqxx::work tx{admin};
     auto quoted = tx.quote_name(schema);
     tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_bounds");
+    tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_windows");
     tx.exec0("DELETE FROM " + quoted
              + ".checkpoint_migrations WHERE version > 2");
     tx.commit();
@@ -138,6 +139,47 @@ CAF_TEST(a schema of an older version is migrated and keeps its rows) {
   auto bounds = s.bounds("g", 0);
   CAF_REQUIRE(bounds);
   CAF_CHECK_EQUAL(*bounds, including(zero_time, t(1)));
+}
+
+// A node of the previous version keeps running while a new one migrates:
+// its prepared bounds statement must still work on the upgraded schema.
+CAF_TEST(migration 4 keeps the bounds of a running version 3 node working) {
+  auto schema = random_schema_name();
+  auto one = advanced_store_in(schema);
+  if (!one.s)
+    return;
+  auto dsn = postgres_test_dsn();
+  CAF_REQUIRE(dsn);
+  pqxx::connection admin{*dsn};
+  auto quoted = admin.quote_name(schema);
+  {
+    pqxx::work tx{admin};
+    tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_windows");
+    tx.exec0("DELETE FROM " + quoted
+             + ".checkpoint_migrations WHERE version > 3");
+    tx.commit();
+  }
+  // The statement version 3 prepares, run once so that its plan is cached.
+  pqxx::connection old_node{*dsn};
+  old_node.prepare("bounds",
+                   "SELECT * FROM " + quoted + ".checkpoint_bounds($1, $2)");
+  auto old_bounds = [&] {
+    pqxx::nontransaction tx{old_node};
+    return tx.exec_prepared("bounds", "g", 0);
+  };
+  CAF_CHECK_EQUAL(old_bounds().columns(), 10);
+  auto stores = open_stores(*one.backing, 1);
+  if (stores.empty())
+    return;
+  CAF_REQUIRE_EQUAL(outcome(stores.front()->migrate()), "ok");
+  try {
+    auto rows = old_bounds();
+    CAF_CHECK_EQUAL(rows.columns(), 10);
+    CAF_CHECK_EQUAL(rows.size(), 1u);
+  } catch (const std::exception& e) {
+    CAF_FAIL(
+      "the version 3 statement failed after the migration: " << e.what());
+  }
 }
 
 CAF_TEST(racing advances on one partition never go backwards) {

@@ -12,6 +12,7 @@
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/storage/memory_store.hpp>
 #include <checkpoint/tests/checks.hpp>
+#include <checkpoint/tests/forwarding_store.hpp>
 
 using namespace checkpoint;
 
@@ -39,46 +40,22 @@ struct gate {
 
 // A memory store whose bounds of group "slow" wait for the gate: a worker
 // busy with a long call.
-class gated_store final : public store {
+class gated_store final : public test::forwarding_store {
 public:
-  explicit gated_store(gate& g) : gate_(g) {
-  }
-
-  caf::error migrate() override {
-    return inner_.migrate();
-  }
-
-  caf::expected<std::vector<std::string>> scan() override {
-    return inner_.scan();
+  explicit gated_store(gate& g)
+    : forwarding_store(std::make_shared<memory_store>()), gate_(g) {
   }
 
 protected:
-  caf::expected<std::vector<caf::error>>
-  do_apply(const std::string& group,
-           const std::vector<operation>& ops) override {
-    return inner_.apply(group, ops);
-  }
-
   caf::expected<hlc_range> do_bounds(const std::string& group,
                                      int32_t lookahead) override {
     if (group == "slow")
       gate_.wait();
-    return inner_.bounds(group, lookahead);
-  }
-
-  caf::expected<std::vector<partition_status>>
-  do_status(const std::string& group) override {
-    return inner_.status(group);
-  }
-
-  caf::expected<std::vector<checkpoint_row>>
-  do_history(const std::string& group) override {
-    return inner_.history(group);
+    return forwarding_store::do_bounds(group, lookahead);
   }
 
 private:
   gate& gate_;
-  memory_store inner_;
 };
 
 // Opens the gate when the test ends, also when a check fails: a worker
