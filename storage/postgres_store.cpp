@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -39,14 +40,9 @@ std::string qualify(const std::string& sql, const std::string& quoted_schema) {
   return replace_all(sql, "{schema}", quoted_schema);
 }
 
-// Removes every `{schema}.`: for SQL that runs with the schema as its
-// search path.
-std::string unqualified(const std::string& sql) {
-  return replace_all(sql, "{schema}.", "");
-}
-
 // A partition's first unapplied row `u`, as a lateral subquery over the head
 // row `h` (an index seek on `checkpoints_unapplied` from the floor).
+// Migrations 2 and 3 hold texts of their own, which never change.
 const std::string first_unapplied = R"sql(
 LEFT JOIN LATERAL (
   SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
@@ -55,63 +51,20 @@ LEFT JOIN LATERAL (
     AND c.target_applied_at IS NULL
   ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
 
-// The rows that make the bounds of group `g` with lookahead `lookahead`
-// (the body of `checkpoint_bounds`, so it names no schema). Per partition,
-// index seeks only (SEMANTICS.md step 2): its first unapplied row u, the
-// row before u, the row that the lookahead counts last (number L + 1 from
-// the window's start), the first applied row after u up to that row or the
-// head, and the row before that one. Its cost grows with the partitions
-// (and L), not with the history or the backlog.
-const std::string bounds_rows = R"sql(
-SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
-  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
-  run_end.source_nanos, run_end.source_logical
-FROM checkpoint_heads h)sql" + unqualified(first_unapplied)
-                                + R"sql(
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE lookahead > 0
-    AND c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        >= (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos, c.source_logical
-  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
-  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
-  LIMIT 1) cap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
-    AND (c.source_nanos, c.source_logical)
-        <= (coalesce(cap.source_nanos, h.head_nanos),
-            coalesce(cap.source_logical, h.head_logical))
-    AND c.target_applied_at IS NOT NULL
-  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        < (gap.source_nanos, gap.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
-WHERE h.group_name = g)sql";
-
 // The schema, one entry per version: entry `i` migrates version `i` to
-// `i + 1`. `{schema}` stands for the quoted schema name. Names are `COLLATE
-// "C"` so that every order (and the lock order) is byte order, as in the
-// other stores. A partition's head row holds its greatest timestamp (NULL
-// only inside the transaction that creates the row) and a floor: every row
+// `i + 1`. Each entry is a complete literal that never changes once it is
+// on main, since deployed databases ran it: a change is a new entry
+// (docs/migrations.md), and the upgrade test fails when an old one changes.
+// `{schema}` stands for the quoted schema name. Names are `COLLATE "C"` so
+// that every order (and the lock order) is byte order, as in the other
+// stores. A partition's head row holds its greatest timestamp (NULL only
+// inside the transaction that creates the row) and a floor: every row
 // below the floor is applied, so seeks for the first unapplied row start
 // there and skip the index entries that applied rows leave in
 // `checkpoints_unapplied` until VACUUM. The floor only rises: rows never
 // become unapplied again and new rows are inserted above the head.
-std::vector<std::string> migrations() {
-  return {
-    R"sql(
+constexpr const char* migrations[] = {
+  R"sql(
 CREATE TABLE {schema}.checkpoints (
   group_name text COLLATE "C" NOT NULL,
   source_hlc numeric GENERATED ALWAYS AS
@@ -143,18 +96,18 @@ CREATE TABLE {schema}.checkpoint_heads (
   PRIMARY KEY (group_name, partition)
 );
 )sql",
-    // One call applies a whole batch, so that a batch costs one round trip
-    // instead of one per statement (docs/storage-postgres.md, "Apply"). The
-    // operations come as parallel arrays, one element per Advance, Commit or
-    // ensured partition, in order; `op` maps an element to its operation. It
-    // returns the rejected Advances with the head they went below. Locks are
-    // taken in byte order, the order of every lock. Row times are taken once
-    // the locks are held, with clock_timestamp(): the call may have arrived
-    // before a rival's whole write to the partition, and first_seen must
-    // follow the order of the rows. The body names no schema (search_path),
-    // so that no schema name can end its quoting; its plans may be generic
-    // (plan_cache_mode), since they all seek whatever the values.
-    R"sql(
+  // One call applies a whole batch, so that a batch costs one round trip
+  // instead of one per statement (docs/storage-postgres.md, "Apply"). The
+  // operations come as parallel arrays, one element per Advance, Commit or
+  // ensured partition, in order; `op` maps an element to its operation. It
+  // returns the rejected Advances with the head they went below. Locks are
+  // taken in byte order, the order of every lock. Row times are taken once
+  // the locks are held, with clock_timestamp(): the call may have arrived
+  // before a rival's whole write to the partition, and first_seen must
+  // follow the order of the rows. The body names no schema (search_path),
+  // so that no schema name can end its quoting; its plans may be generic
+  // (plan_cache_mode), since they all seek whatever the values.
+  R"sql(
 CREATE FUNCTION {schema}.checkpoint_apply(g text, kinds text[], op int4[],
   parts text[], n1 int8[], l1 int4[], n2 int8[], l2 int4[], channel text)
 RETURNS TABLE (rejected int4, at_nanos int8, at_logical int4)
@@ -252,8 +205,13 @@ BEGIN
   UPDATE checkpoint_heads h SET head_nanos = r.t, head_logical = r.l,
     (floor_nanos, floor_logical) = (
       SELECT coalesce(u.source_nanos, r.t), coalesce(u.source_logical, r.l)
-      FROM (VALUES (1)) AS one)sql"
-      + unqualified(first_unapplied) + R"sql()
+      FROM (VALUES (1)) AS one
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)
   FROM unnest(names, hn, hl, moved) AS r(p, t, l, m)
   WHERE r.m AND h.group_name = g AND h.partition = r.p;
   IF wrote THEN
@@ -261,11 +219,17 @@ BEGIN
   END IF;
 END
 $$)sql",
-    // The bounds rows as a function whose plan is generic and cached: the
-    // connection plans its statements for each call (see `connect`), and
-    // planning this one cost about as much as running it. Every join of
-    // it is a seek whatever the values, so one plan serves every group.
-    R"sql(
+  // The rows that make the bounds of group `g` with lookahead
+  // `lookahead`, as a function whose plan is generic and cached: the
+  // connection plans its statements for each call (see `connect`), and
+  // planning this one cost about as much as running it. Per partition,
+  // index seeks only (SEMANTICS.md step 2): its first unapplied row u, the
+  // row before u, the row that the lookahead counts last (number L + 1
+  // from the window's start), the first applied row after u up to that
+  // row or the head, and the row before that one. Its cost grows with the
+  // partitions (and L), not with the history or the backlog. Every join
+  // is a seek whatever the values, so one plan serves every group.
+  R"sql(
 CREATE FUNCTION {schema}.checkpoint_bounds(g text, lookahead int4)
 RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
   lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4)
@@ -273,12 +237,51 @@ LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-  RETURN QUERY)sql"
-      + bounds_rows + R"sql(;
+  RETURN QUERY
+SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
+  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
+  run_end.source_nanos, run_end.source_logical
+FROM checkpoint_heads h
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE lookahead > 0
+    AND c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        >= (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos, c.source_logical
+  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
+  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
+  LIMIT 1) cap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
+    AND (c.source_nanos, c.source_logical)
+        <= (coalesce(cap.source_nanos, h.head_nanos),
+            coalesce(cap.source_logical, h.head_logical))
+    AND c.target_applied_at IS NOT NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        < (gap.source_nanos, gap.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
+WHERE h.group_name = g;
 END
 $$)sql",
-  };
-}
+};
 
 // Microseconds since the epoch of a timestamptz column.
 std::string micros(const std::string& column) {
@@ -640,15 +643,14 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
     auto version = tx.exec1(sql("SELECT coalesce(max(version), 0) "
                                 "FROM {schema}.checkpoint_migrations"))[0]
                      .as<int>();
-    auto steps = migrations();
-    auto latest = static_cast<int>(steps.size());
+    auto latest = static_cast<int>(std::size(migrations));
     if (version > latest)
       return make_error(
         ec::store_failure,
         context + ": the schema is at version " + std::to_string(version)
           + ", newer than this build's " + std::to_string(latest));
     for (auto v = version; v < latest; ++v) {
-      tx.exec(sql(steps[v]));
+      tx.exec(sql(migrations[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
                          "(version) VALUES ($1)"),
                      v + 1);
