@@ -110,36 +110,6 @@ CAF_TEST(migration is safe from several connections at once) {
                   (std::vector<row>{{"p", t(1), false}}));
 }
 
-CAF_TEST(a schema of an older version is migrated and keeps its rows) {
-  auto schema = random_schema_name();
-  auto one = advanced_store_in(schema);
-  if (!one.s)
-    return;
-  // Version 2, as the code before migration 3 left it: no bounds function.
-  auto dsn = postgres_test_dsn();
-  CAF_REQUIRE(dsn);
-  pqxx::connection admin{*dsn};
-  {
-    pqxx::work tx{admin};
-    auto quoted = tx.quote_name(schema);
-    tx.exec0("DROP FUNCTION " + quoted + ".checkpoint_bounds");
-    tx.exec0("DELETE FROM " + quoted
-             + ".checkpoint_migrations WHERE version > 2");
-    tx.commit();
-  }
-  auto stores = open_stores(*one.backing, 1);
-  if (stores.empty())
-    return;
-  auto& s = *stores.front();
-  auto before = s.bounds("g", 0);
-  CAF_CHECK(!before && code_of(before.error()) == ec::store_failure);
-  CAF_REQUIRE_EQUAL(outcome(s.migrate()), "ok");
-  CAF_CHECK_EQUAL(rows(s, "g"), (std::vector<row>{{"p", t(1), false}}));
-  auto bounds = s.bounds("g", 0);
-  CAF_REQUIRE(bounds);
-  CAF_CHECK_EQUAL(*bounds, including(zero_time, t(1)));
-}
-
 CAF_TEST(racing advances on one partition never go backwards) {
   auto backing = postgres_backing();
   if (!backing)
