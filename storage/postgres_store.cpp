@@ -634,6 +634,17 @@ caf::error postgres_store::migrate() {
     // Serialises concurrent migrations: CREATE ... IF NOT EXISTS alone races.
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                    "checkpoint migrate " + self.opts.schema);
+    // Replicator's own staging table is also called `checkpoints` and often
+    // lives in `_replicator`: a table of that name without our migrations
+    // table is someone else's, and creating ours would fail or mix them.
+    auto found = tx.exec_params(R"sql(
+SELECT c.relname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname IN ('checkpoints', 'checkpoint_migrations')
+ORDER BY c.relname)sql",
+                                self.opts.schema);
+    if (found.size() == 1 && found[0][0].as<std::string>() == "checkpoints")
+      return foreign_table_error(context, "choose another schema");
     tx.exec(sql(R"sql(
 CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
@@ -645,10 +656,7 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
                      .as<int>();
     auto latest = static_cast<int>(std::size(migrations));
     if (version > latest)
-      return make_error(
-        ec::store_failure,
-        context + ": the schema is at version " + std::to_string(version)
-          + ", newer than this build's " + std::to_string(latest));
+      return newer_schema_error(context, version, latest);
     for (auto v = version; v < latest; ++v) {
       tx.exec(sql(migrations[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "

@@ -105,4 +105,15 @@ caf::error going_backwards_error(const std::string& group,
                                  const std::string& partition, hlc_time ts,
                                  hlc_time head);
 
+/// The error of `migrate` for a schema at version `found`, newer than the
+/// version `known` that this build knows: an older node must never write to
+/// a schema that a newer one migrated. `context` names the schema.
+caf::error newer_schema_error(const std::string& context, int found, int known);
+
+/// The error of `migrate` for a schema that holds a `checkpoints` table
+/// without this component's schema version (replicator's staging table has
+/// that name). `context` names the schema, `instead` what to do.
+caf::error foreign_table_error(const std::string& context,
+                               const std::string& instead);
+
 } // namespace checkpoint

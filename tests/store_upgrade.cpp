@@ -1,6 +1,7 @@
 // Schema evolution (docs/migrations.md): schemas that older builds left, with
 // rows, upgraded by this build keep their rows and end up identical to a
-// fresh schema.
+// fresh schema; `migrate` refuses, writing nothing, a schema newer than the
+// build and a `checkpoints` table that this component did not create.
 
 #define CAF_SUITE store_upgrade
 
@@ -39,11 +40,9 @@ void check_fixture_rows(store& s) {
                                     {"p2", ensured_time, true},
                                     {"p2", {7, 0}, true},
                                     {"p2", {12, 0}, false}}));
-  CAF_CHECK_EQUAL(rows(s, "idle"),
-                  (std::vector<row>{{"q", ensured_time, true},
-                                    {"q", {3, 0}, true}}));
-  CAF_CHECK_EQUAL(rows(s, "a'b\"c"),
-                  (std::vector<row>{{"p", {9, 0}, false}}));
+  CAF_CHECK_EQUAL(rows(s, "idle"), (std::vector<row>{{"q", ensured_time, true},
+                                                     {"q", {3, 0}, true}}));
+  CAF_CHECK_EQUAL(rows(s, "a'b\"c"), (std::vector<row>{{"p", {9, 0}, false}}));
   auto bounds = s.bounds("orders", 0);
   CAF_CHECK(bounds && *bounds == including({7, 0}, {12, 0}));
   auto scan = s.scan();
@@ -106,7 +105,8 @@ std::string pg_dump(const std::string& schema, bool schema_only) {
   std::istringstream lines{output};
   std::string result;
   for (std::string line; std::getline(lines, line);)
-    if (line.rfind("\\restrict ", 0) != 0 && line.rfind("\\unrestrict ", 0) != 0)
+    if (line.rfind("\\restrict ", 0) != 0
+        && line.rfind("\\unrestrict ", 0) != 0)
       result += replaced(line, schema, "@SCHEMA@") + '\n';
   return result;
 }
@@ -158,6 +158,20 @@ void check_postgres_upgrade(const std::string& edit) {
   CAF_CHECK_EQUAL(pg_dump(old_schema, true), pg_dump(fresh_schema, true));
 }
 
+// Opens a store on `schema`, expects `migrate` to fail with a message that
+// holds every one of `parts`, and checks that it wrote nothing.
+void check_postgres_refusal(const std::string& schema,
+                            const std::vector<std::string>& parts) {
+  auto before = pg_dump(schema, false);
+  auto s = postgres_store::open({dsn(), schema});
+  CAF_REQUIRE(s);
+  auto err = (*s)->migrate();
+  CAF_CHECK_EQUAL(code_of(err), ec::store_failure);
+  for (const auto& part : parts)
+    CAF_CHECK_FUNC(contains, describe(err), part);
+  CAF_CHECK_EQUAL(pg_dump(schema, false), before);
+}
+
 // -- SQLite -------------------------------------------------------------------
 
 // A raw connection to a database file, for what the store does not show.
@@ -184,7 +198,8 @@ public:
     auto collect = [](void* out, int n, char** values, char**) {
       std::string line;
       for (int i = 0; i < n; ++i)
-        line += std::string{i > 0 ? "|" : ""} + (values[i] ? values[i] : "NULL");
+        line += std::string{i > 0 ? "|" : ""}
+                + (values[i] ? values[i] : "NULL");
       static_cast<std::vector<std::string>*>(out)->push_back(line);
       return 0;
     };
@@ -202,6 +217,18 @@ public:
     return result;
   }
 
+  // The catalog and every row of every table.
+  std::vector<std::string> contents() {
+    auto result = catalog();
+    for (const auto& table :
+         query("SELECT name FROM sqlite_master WHERE type = 'table' "
+               "ORDER BY name")) {
+      auto rows = query("SELECT * FROM \"" + table + "\" ORDER BY 1, 2, 3");
+      result.insert(result.end(), rows.begin(), rows.end());
+    }
+    return result;
+  }
+
 private:
   sqlite3* db_ = nullptr;
 };
@@ -215,6 +242,22 @@ void make_fresh_sqlite(const temp_directory& dir) {
   auto s = sqlite_store::open({db_path(dir)});
   CAF_REQUIRE(s);
   CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
+}
+
+// Opens a store on the file in `dir`, expects `migrate` to fail with a
+// message that holds every one of `parts`, and checks that it wrote nothing.
+void check_sqlite_refusal(const temp_directory& dir,
+                          const std::vector<std::string>& parts) {
+  auto before = sqlite_file{db_path(dir)}.contents();
+  {
+    auto s = sqlite_store::open({db_path(dir)});
+    CAF_REQUIRE(s);
+    auto err = (*s)->migrate();
+    CAF_CHECK_EQUAL(code_of(err), ec::store_failure);
+    for (const auto& part : parts)
+      CAF_CHECK_FUNC(contains, describe(err), part);
+  }
+  CAF_CHECK_EQUAL(sqlite_file{db_path(dir)}.contents(), before);
 }
 
 temp_directory make_dir() {
@@ -236,6 +279,50 @@ DROP FUNCTION @SCHEMA@.checkpoint_bounds;
 DELETE FROM @SCHEMA@.checkpoint_migrations WHERE version > 2;)sql");
 }
 
+CAF_TEST(a postgres schema newer than the build is refused untouched) {
+  auto schema = random_schema_name();
+  auto backing = make_postgres_backing(schema);
+  CAF_REQUIRE(backing);
+  {
+    auto s = (*backing)->open();
+    CAF_REQUIRE(s);
+    CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
+    CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
+  }
+  auto known = pg_versions(schema).back();
+  auto newer = known + 1;
+  pqxx::connection conn{dsn()};
+  pg_exec("INSERT INTO " + conn.quote_name(schema)
+          + ".checkpoint_migrations (version) VALUES (" + std::to_string(newer)
+          + ")");
+  check_postgres_refusal(
+    schema, {"'" + schema + "'", "at version " + std::to_string(newer),
+             "newer than version " + std::to_string(known)});
+}
+
+CAF_TEST(a postgres schema with a foreign checkpoints table is refused) {
+  auto schema = random_schema_name();
+  auto backing = make_postgres_backing(schema);
+  CAF_REQUIRE(backing);
+  // replicator's staging table (../shared/reference), with a row.
+  pqxx::connection conn{dsn()};
+  auto quoted = conn.quote_name(schema);
+  pg_exec("CREATE SCHEMA " + quoted + "; CREATE TABLE " + quoted
+          + R"sql(.checkpoints (
+  group_name text NOT NULL, source_hlc numeric NOT NULL,
+  partition text NOT NULL, first_seen timestamptz NOT NULL DEFAULT now(),
+  target_applied_at timestamptz,
+  PRIMARY KEY (group_name, source_hlc, partition));
+INSERT INTO )sql"
+          + quoted
+          + ".checkpoints (group_name, source_hlc, partition) VALUES ('g', "
+            "5.0000000001, 'p')");
+  check_postgres_refusal(schema, {"'" + schema + "'",
+                                  "table 'checkpoints' that this component "
+                                  "did not create",
+                                  "choose another schema"});
+}
+
 CAF_TEST(a version 1 sqlite file upgrades to a fresh one with its rows) {
   auto fresh = make_dir();
   make_fresh_sqlite(fresh);
@@ -247,4 +334,33 @@ CAF_TEST(a version 1 sqlite file upgrades to a fresh one with its rows) {
   CAF_CHECK_EQUAL(sqlite_file{db_path(old)}.catalog(),
                   sqlite_file{db_path(fresh)}.catalog());
   check_fixture_rows(**s);
+}
+
+CAF_TEST(an sqlite file newer than the build is refused untouched) {
+  auto dir = make_dir();
+  {
+    auto s = sqlite_store::open({db_path(dir)});
+    CAF_REQUIRE(s);
+    CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
+    CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
+  }
+  sqlite_file file{db_path(dir)};
+  auto known = std::stoi(file.query("PRAGMA user_version").front());
+  auto newer = known + 1;
+  file.exec("PRAGMA user_version = " + std::to_string(newer));
+  check_sqlite_refusal(dir,
+                       {db_path(dir), "at version " + std::to_string(newer),
+                        "newer than version " + std::to_string(known)});
+}
+
+CAF_TEST(an sqlite file with a foreign checkpoints table is refused) {
+  auto dir = make_dir();
+  sqlite_file{db_path(dir)}.exec(R"sql(
+CREATE TABLE checkpoints (group_name TEXT, source_hlc NUMERIC, partition TEXT,
+  first_seen TEXT, target_applied_at TEXT);
+INSERT INTO checkpoints VALUES ('g', 5.0000000001, 'p', 'now', NULL);)sql");
+  check_sqlite_refusal(dir, {db_path(dir),
+                             "table 'checkpoints' that this component did "
+                             "not create",
+                             "choose another file"});
 }
