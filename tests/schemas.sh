@@ -43,6 +43,23 @@ snapshot_sqlite() {
   sqlite3 "$1" .dump 'PRAGMA user_version'
 }
 
+# refused SNAPSHOT TARGET MESSAGE ARGS...: checkpointd with ARGS must exit 1
+# with MESSAGE on stderr, and TARGET (as SNAPSHOT shows it) must be unchanged.
+refused() {
+  local snapshot=$1 target=$2 message=$3
+  shift 3
+  local before
+  before=$("$snapshot" "$target")
+  expect 1 "" "$message" -- "$daemon" "$@"
+  [[ $("$snapshot" "$target") == "$before" ]] ||
+    fail "checkpointd $* wrote to $target"
+}
+
+newer="the schema is at version"
+foreign="it holds a table 'checkpoints' that this component did not create \
+(it has no schema version of this component; replicator's staging table has \
+that name)"
+
 pg_node=(--checkpoint.store=postgres "--checkpoint.postgres.dsn=$dsn"
   --checkpoint.node.port=0)
 sqlite_node=(--checkpoint.store=sqlite --checkpoint.node.port=0)
@@ -53,12 +70,9 @@ known=$(psql -tAq "$dsn" -c \
   "SELECT max(version) FROM \"$newer_schema\".checkpoint_migrations")
 psql -q "$dsn" -c "INSERT INTO \"$newer_schema\".checkpoint_migrations \
   (version) VALUES ($((known + 1)))"
-before=$(snapshot_pg "$newer_schema")
-expect 1 "" "migrating schema '$newer_schema': the schema is at version \
-$((known + 1)), newer than version $known that this build knows" -- \
-  "$daemon" "${pg_node[@]}" "--checkpoint.postgres.schema=$newer_schema"
-[[ $(snapshot_pg "$newer_schema") == "$before" ]] ||
-  fail "checkpointd wrote to the newer schema $newer_schema"
+refused snapshot_pg "$newer_schema" "migrating schema '$newer_schema': \
+$newer $((known + 1)), newer than version $known that this build knows" \
+  "${pg_node[@]}" "--checkpoint.postgres.schema=$newer_schema"
 
 # replicator's staging table, with a row.
 psql -q "$dsn" -v ON_ERROR_STOP=1 -c "CREATE SCHEMA \"$foreign_schema\";
@@ -68,38 +82,25 @@ CREATE TABLE \"$foreign_schema\".checkpoints (group_name text NOT NULL,
   PRIMARY KEY (group_name, source_hlc, partition));
 INSERT INTO \"$foreign_schema\".checkpoints (group_name, source_hlc, partition)
   VALUES ('g', 5.0000000001, 'p')"
-before=$(snapshot_pg "$foreign_schema")
-expect 1 "" "migrating schema '$foreign_schema': it holds a table \
-'checkpoints' that this component did not create" -- \
-  "$daemon" "${pg_node[@]}" "--checkpoint.postgres.schema=$foreign_schema"
-grep -qF "choose another schema" "$work/stderr" ||
-  fail "no advice in '$(cat "$work/stderr")'"
-[[ $(snapshot_pg "$foreign_schema") == "$before" ]] ||
-  fail "checkpointd wrote to the foreign schema $foreign_schema"
+refused snapshot_pg "$foreign_schema" "migrating schema '$foreign_schema': \
+$foreign: choose another schema" \
+  "${pg_node[@]}" "--checkpoint.postgres.schema=$foreign_schema"
 
 # The same on SQLite: a file of this build marked one version newer.
 newer_file="$work/newer.db"
 fill "${sqlite_node[@]}" "--checkpoint.sqlite.path=$newer_file"
 known=$(sqlite3 "$newer_file" 'PRAGMA user_version')
 sqlite3 "$newer_file" "PRAGMA user_version = $((known + 1))"
-before=$(snapshot_sqlite "$newer_file")
-expect 1 "" "SQLite store '$newer_file': the schema is at version \
-$((known + 1)), newer than version $known that this build knows" -- \
-  "$daemon" "${sqlite_node[@]}" "--checkpoint.sqlite.path=$newer_file"
-[[ $(snapshot_sqlite "$newer_file") == "$before" ]] ||
-  fail "checkpointd wrote to the newer file $newer_file"
+refused snapshot_sqlite "$newer_file" "SQLite store '$newer_file': \
+$newer $((known + 1)), newer than version $known that this build knows" \
+  "${sqlite_node[@]}" "--checkpoint.sqlite.path=$newer_file"
 
 foreign_file="$work/foreign.db"
 sqlite3 "$foreign_file" "CREATE TABLE checkpoints (group_name TEXT,
   source_hlc NUMERIC, partition TEXT, first_seen TEXT, target_applied_at TEXT);
 INSERT INTO checkpoints VALUES ('g', 5.0000000001, 'p', 'now', NULL)"
-before=$(snapshot_sqlite "$foreign_file")
-expect 1 "" "SQLite store '$foreign_file': it holds a table 'checkpoints' \
-that this component did not create" -- \
-  "$daemon" "${sqlite_node[@]}" "--checkpoint.sqlite.path=$foreign_file"
-grep -qF "choose another file" "$work/stderr" ||
-  fail "no advice in '$(cat "$work/stderr")'"
-[[ $(snapshot_sqlite "$foreign_file") == "$before" ]] ||
-  fail "checkpointd wrote to the foreign file $foreign_file"
+refused snapshot_sqlite "$foreign_file" "SQLite store '$foreign_file': \
+$foreign: choose another file" \
+  "${sqlite_node[@]}" "--checkpoint.sqlite.path=$foreign_file"
 
 finish

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <pqxx/pqxx>
@@ -65,13 +66,10 @@ std::string fixture(const std::string& name) {
   return read_file(std::string{CHECKPOINT_TEST_FIXTURES} + "/" + name);
 }
 
-// Replaces every `from` in `text` with `to`.
-std::string replaced(std::string text, const std::string& from,
+// Replaces every `from` (no regex syntax in it) in `text` with `to`.
+std::string replaced(const std::string& text, const std::string& from,
                      const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
+  return std::regex_replace(text, std::regex{from}, to);
 }
 
 // -- PostgreSQL ---------------------------------------------------------------
@@ -129,18 +127,24 @@ std::vector<int> pg_versions(const std::string& schema) {
   return result;
 }
 
+// A throwaway schema migrated by this build, with a row; dropped with the
+// backing.
+std::unique_ptr<store_backing> migrated_schema(const std::string& schema) {
+  auto backing = make_postgres_backing(schema);
+  CAF_REQUIRE(backing);
+  auto s = (*backing)->open();
+  CAF_REQUIRE(s);
+  CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
+  CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
+  return std::move(*backing);
+}
+
 // A throwaway schema loaded from the version 3 fixture, then changed by
 // `edit` (SQL with @SCHEMA@) into an older version; migrated, it must be a
 // fresh schema with the fixture's rows.
 void check_postgres_upgrade(const std::string& edit) {
   auto fresh_schema = random_schema_name();
-  auto fresh = make_postgres_backing(fresh_schema);
-  CAF_REQUIRE(fresh);
-  {
-    auto s = (*fresh)->open();
-    CAF_REQUIRE(s);
-    CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
-  }
+  auto fresh = migrated_schema(fresh_schema);
   auto old_schema = random_schema_name();
   auto old = make_postgres_backing(old_schema);
   CAF_REQUIRE(old);
@@ -237,11 +241,12 @@ std::string db_path(const temp_directory& dir) {
   return (dir.path() / "checkpoints.db").string();
 }
 
-// A fresh migrated file in `dir`.
+// A file in `dir` migrated by this build, with a row.
 void make_fresh_sqlite(const temp_directory& dir) {
   auto s = sqlite_store::open({db_path(dir)});
   CAF_REQUIRE(s);
   CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
+  CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
 }
 
 // Opens a store on the file in `dir`, expects `migrate` to fail with a
@@ -281,14 +286,7 @@ DELETE FROM @SCHEMA@.checkpoint_migrations WHERE version > 2;)sql");
 
 CAF_TEST(a postgres schema newer than the build is refused untouched) {
   auto schema = random_schema_name();
-  auto backing = make_postgres_backing(schema);
-  CAF_REQUIRE(backing);
-  {
-    auto s = (*backing)->open();
-    CAF_REQUIRE(s);
-    CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
-    CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
-  }
+  auto backing = migrated_schema(schema);
   auto known = pg_versions(schema).back();
   auto newer = known + 1;
   pqxx::connection conn{dsn()};
@@ -338,12 +336,7 @@ CAF_TEST(a version 1 sqlite file upgrades to a fresh one with its rows) {
 
 CAF_TEST(an sqlite file newer than the build is refused untouched) {
   auto dir = make_dir();
-  {
-    auto s = sqlite_store::open({db_path(dir)});
-    CAF_REQUIRE(s);
-    CAF_REQUIRE_EQUAL(outcome((*s)->migrate()), "ok");
-    CAF_REQUIRE_EQUAL(outcome(advance(**s, "g", "p", t(1))), "ok");
-  }
+  make_fresh_sqlite(dir);
   sqlite_file file{db_path(dir)};
   auto known = std::stoi(file.query("PRAGMA user_version").front());
   auto newer = known + 1;
