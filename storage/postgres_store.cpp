@@ -1,26 +1,20 @@
 #include <checkpoint/storage/postgres_store.hpp>
 
-#include <cctype>
 #include <chrono>
 #include <iterator>
-#include <map>
 #include <utility>
 
 #include <poll.h>
 
-#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/storage/bounds.hpp>
+#include <checkpoint/storage/postgres_connection.hpp>
 
 namespace checkpoint {
 
 namespace {
-
-// The notification channel is `<schema>.checkpoints`, and PostgreSQL limits
-// channel names to 63 bytes.
-constexpr size_t max_schema_bytes = 63 - sizeof(".checkpoints") + 1;
 
 // Attempts of one call when the server rolls a transaction back (deadlock,
 // serialization failure) or the connection breaks before a commit.
@@ -359,13 +353,6 @@ caf::timestamp timestamp_at(const pqxx::row& row, int col) {
   return caf::timestamp{std::chrono::microseconds{row[col].as<int64_t>()}};
 }
 
-// Removes trailing whitespace: server and libpq messages end in newlines.
-std::string trimmed(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.pop_back();
-  return text;
-}
-
 // The operations of a batch as the parallel arrays of checkpoint_apply: one
 // element per Advance, Commit and ensured partition.
 struct apply_arrays {
@@ -447,22 +434,18 @@ bool closed_by_server(pqxx::connection& c) {
          && (fd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-using conninfo_ptr
-  = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
-
 } // namespace
 
 struct postgres_store::impl {
+  impl(postgres_options options, postgres_target where)
+    : opts(std::move(options)), target(std::move(where)) {
+    // nop
+  }
+
   postgres_options opts;
 
-  // "host H, port P, database D", for messages; never the password.
-  std::string target;
-
-  // The DSN's password, removed from every message that reaches the caller.
-  std::string password;
-
-  // The LISTEN/NOTIFY channel of the schema.
-  std::string channel;
+  // The server, for connecting and for messages.
+  postgres_target target;
 
   // The schema as an SQL identifier; set by the first connect().
   std::string quoted_schema;
@@ -483,38 +466,28 @@ struct postgres_store::impl {
     conn.reset();
   }
 
-  std::string scrub(std::string text) const {
-    text = trimmed(std::move(text));
-    if (password.empty())
-      return text;
-    static const std::string mask = "********";
-    for (auto at = text.find(password); at != std::string::npos;
-         at = text.find(password, at + mask.size()))
-      text.replace(at, password.size(), mask);
-    return text;
-  }
-
   // Connects and prepares the statements; `context` says what for.
   caf::error connect(const std::string& context) {
+    auto c = target.connect(context);
+    if (!c)
+      return std::move(c.error());
     try {
-      auto c = std::make_unique<pqxx::connection>(opts.dsn);
-      // Names are UTF-8 whatever the database's default client encoding.
-      c->set_client_encoding("UTF8");
       // A generic plan ignores the parameters' values: after five runs it
       // would scan a whole table for a small group's history or range.
-      c->set_variable("plan_cache_mode", "force_custom_plan");
-      quoted_schema = c->quote_name(opts.schema);
+      (*c)->set_variable("plan_cache_mode", "force_custom_plan");
+      quoted_schema = (*c)->quote_name(opts.schema);
       for (const auto& [name, sql] : statements())
-        c->prepare(name, qualify(sql, quoted_schema));
-      conn = std::move(c);
+        (*c)->prepare(name, qualify(sql, quoted_schema));
+      conn = std::move(*c);
       backend_pid = conn->backendpid();
       if (opts.own_backends)
         opts.own_backends->add(backend_pid);
       return {};
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
-                        context + ": cannot connect to PostgreSQL (" + target
-                          + "): " + scrub(e.what()));
+                        context + ": cannot connect to PostgreSQL ("
+                          + target.description()
+                          + "): " + target.scrub(e.what()));
     }
   }
 
@@ -535,14 +508,14 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": rolled back " + std::to_string(attempt)
-                            + " times: " + scrub(e.what()));
+                            + " times: " + target.scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
         disconnect();
         return make_error(
           ec::store_unavailable,
-          context + ": lost the connection (" + target
+          context + ": lost the connection (" + target.description()
             + ") before the commit was confirmed, the outcome is unknown: "
-            + scrub(e.what()));
+            + target.scrub(e.what()));
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
@@ -550,13 +523,15 @@ struct postgres_store::impl {
         if (attempt < max_attempts)
           continue;
         return make_error(ec::store_unavailable,
-                          context + ": lost the connection (" + target
-                            + "): " + scrub(e.what()));
+                          context + ": lost the connection ("
+                            + target.description()
+                            + "): " + target.scrub(e.what()));
       } catch (const pqxx::sql_error& e) {
         return make_error(ec::store_failure, context + ": " + e.sqlstate()
-                                               + ": " + scrub(e.what()));
+                                               + ": " + target.scrub(e.what()));
       } catch (const std::exception& e) {
-        return make_error(ec::store_failure, context + ": " + scrub(e.what()));
+        return make_error(ec::store_failure,
+                          context + ": " + target.scrub(e.what()));
       }
     }
   }
@@ -580,37 +555,10 @@ struct postgres_store::impl {
 
 caf::expected<std::unique_ptr<postgres_store>>
 postgres_store::open(postgres_options opts) {
-  if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
-      || opts.schema.find('\0') != std::string::npos)
-    return make_error(ec::bad_input, "schema name must have 1 to "
-                                       + std::to_string(max_schema_bytes)
-                                       + " bytes and no NUL byte");
-  char* parse_error = nullptr;
-  conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
-                       PQconninfoFree};
-  if (!options) {
-    // libpq's message may quote the password.
-    PQfreemem(parse_error);
-    return make_error(ec::bad_input, "the PostgreSQL connection string is "
-                                     "malformed (details withheld: they may "
-                                     "quote the password)");
-  }
-  auto ptr = std::make_unique<impl>();
-  std::map<std::string, std::string> given;
-  for (auto* opt = options.get(); opt->keyword != nullptr; ++opt)
-    if (opt->val != nullptr && *opt->val != '\0')
-      given[opt->keyword] = opt->val;
-  auto value = [&](const char* key) {
-    auto i = given.find(key);
-    return i != given.end() ? i->second : std::string{"default"};
-  };
-  ptr->target = "host "
-                + (given.count("host") ? value("host") : value("hostaddr"))
-                + ", port " + value("port") + ", database " + value("dbname");
-  if (auto i = given.find("password"); i != given.end())
-    ptr->password = i->second;
-  ptr->channel = opts.schema + ".checkpoints";
-  ptr->opts = std::move(opts);
+  auto target = postgres_target::parse(opts.dsn, opts.schema);
+  if (!target)
+    return std::move(target.error());
+  auto ptr = std::make_unique<impl>(std::move(opts), std::move(*target));
   if (auto err = ptr->connect("opening the store"))
     return err;
   return std::unique_ptr<postgres_store>{new postgres_store(std::move(ptr))};
@@ -696,7 +644,7 @@ postgres_store::do_apply(const std::string& group,
         "apply", group, array_literal(xs.kinds), array_literal(xs.ops),
         array_literal(xs.partitions), array_literal(xs.nanos),
         array_literal(xs.logicals), array_literal(xs.end_nanos),
-        array_literal(xs.end_logicals), self.channel);
+        array_literal(xs.end_logicals), self.target.channel());
     } catch (const pqxx::broken_connection& e) {
       // Sent: the server may have committed it.
       throw pqxx::in_doubt_error{e.what()};
