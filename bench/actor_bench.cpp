@@ -141,6 +141,11 @@ public:
     return inner_->scan();
   }
 
+  caf::error ping() override {
+    ++calls_->other;
+    return inner_->ping();
+  }
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

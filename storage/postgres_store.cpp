@@ -624,6 +624,20 @@ caf::expected<std::vector<std::string>> postgres_store::scan() {
   });
 }
 
+caf::error postgres_store::ping() {
+  auto done = impl_->run(
+    "pinging the store", [](pqxx::connection& c) -> caf::expected<void> {
+      // A connection the server closed is replaced,
+      // as in do_apply: the probe reports the server.
+      if (closed_by_server(c))
+        throw pqxx::broken_connection{"the server closed the connection"};
+      pqxx::nontransaction tx{c};
+      tx.exec("SELECT 1");
+      return {};
+    });
+  return done ? caf::error{} : std::move(done.error());
+}
+
 caf::expected<std::vector<caf::error>>
 postgres_store::do_apply(const std::string& group,
                          const std::vector<operation>& ops) {

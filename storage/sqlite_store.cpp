@@ -666,6 +666,14 @@ caf::expected<std::vector<std::string>> sqlite_store::scan() {
   return result;
 }
 
+caf::error sqlite_store::ping() {
+  auto& self = *impl_;
+  std::lock_guard<std::mutex> guard{self.mtx};
+  // Reads the file's header: a trivial query that still touches the file.
+  auto version = self.stored_version();
+  return version ? caf::error{} : std::move(version.error());
+}
+
 caf::expected<std::vector<caf::error>>
 sqlite_store::do_apply(const std::string& group,
                        const std::vector<operation>& ops) {

@@ -81,6 +81,10 @@ public:
   /// Returns the canonical names of the groups with unapplied rows, sorted.
   virtual caf::expected<std::vector<std::string>> scan() = 0;
 
+  /// Checks that the store answers, at a cost that does not grow with the
+  /// data (health probes). Reconnects like every other call.
+  virtual caf::error ping() = 0;
+
 protected:
   /// Applies validated operations: names canonical, times valid, ranges
   /// not reversed. Returns one result per operation.

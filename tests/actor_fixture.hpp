@@ -29,6 +29,9 @@ public:
   /// How many bounds computations ran.
   size_t bounds_calls = 0;
 
+  /// How many pings ran.
+  size_t pings = 0;
+
   /// While set, every call fails with this error.
   caf::error failure;
 
@@ -40,6 +43,13 @@ public:
     if (failure)
       return failure;
     return inner_.scan();
+  }
+
+  caf::error ping() override {
+    ++pings;
+    if (failure)
+      return failure;
+    return inner_.ping();
   }
 
 protected:

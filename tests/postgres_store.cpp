@@ -254,6 +254,30 @@ CAF_TEST(a connection the server closed between calls is replaced) {
                   (std::vector<row>{{"p", t(1), false}, {"p", t(2), false}}));
 }
 
+CAF_TEST(a ping answers and replaces a connection the server closed) {
+  auto backing = postgres_backing();
+  if (!backing)
+    return;
+  auto dsn = postgres_test_dsn();
+  CAF_REQUIRE(dsn);
+  auto own = std::make_shared<backend_pids>();
+  auto opened = postgres_store::open({*dsn, random_schema_name(), own});
+  CAF_REQUIRE(opened);
+  auto& s = **opened;
+  // No schema needed: a probe does not read the tables.
+  CAF_CHECK_EQUAL(outcome(s.ping()), "ok");
+  pqxx::connection admin{*dsn};
+  pqxx::nontransaction tx{admin};
+  auto terminated = 0;
+  for (const auto& r : tx.exec("SELECT pid FROM pg_stat_activity"))
+    if (own->contains(r[0].as<int>())) {
+      tx.exec_params("SELECT pg_terminate_backend($1, 5000)", r[0].as<int>());
+      ++terminated;
+    }
+  CAF_REQUIRE_EQUAL(terminated, 1);
+  CAF_CHECK_EQUAL(outcome(s.ping()), "ok");
+}
+
 CAF_TEST(an unreachable server is an error not an exception) {
   try {
     // Nothing listens on port 1; the connection is refused at once.
