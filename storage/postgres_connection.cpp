@@ -15,8 +15,8 @@ namespace {
 // PostgreSQL limits channel names to 63 bytes.
 constexpr const char* channel_suffix = ".checkpoints";
 
-constexpr size_t max_schema_bytes = 63 - std::char_traits<char>::length(
-                                      channel_suffix);
+constexpr size_t max_schema_bytes
+  = 63 - std::char_traits<char>::length(channel_suffix);
 
 using conninfo_ptr
   = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
