@@ -1,11 +1,12 @@
 #include <checkpoint/actors/listener.hpp>
 
-#include <iostream>
+#include <spdlog/spdlog.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <checkpoint/actors/log.hpp>
 #include <checkpoint/messages/error.hpp>
 
 namespace checkpoint {
@@ -33,10 +34,12 @@ void wait_once(self_ptr self) {
   auto& st = self->state;
   auto found = st.source->wait(st.cfg.poll_timeout);
   if (!found) {
+    // Once per outage, through the node's logger: the error names the
+    // server, never the password.
     if (!st.failing)
-      std::cerr << "checkpoint listener: " << describe(found.error())
-                << " (retrying; groups rely on their periodic refresh)"
-                << std::endl;
+      spdlog::warn("msg=\"listener failed, retrying; groups rely on their "
+                   "periodic refresh\" error={}",
+                   logfmt(describe(found.error())));
     st.failing = true;
     self->delayed_send(self, st.cfg.retry_delay, wait_atom::value);
     return;

@@ -99,6 +99,13 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
     [&st](scan_atom) -> caf::result<std::vector<std::string>> {
       return with_store(st, [](store& db) { return db.scan(); });
     },
+    [&st](ping_atom) -> caf::result<ok_atom> {
+      return with_store(st, [](store& db) -> caf::expected<ok_atom> {
+        if (auto err = db.ping())
+          return err;
+        return ok_atom::value;
+      });
+    },
   };
 }
 

@@ -22,6 +22,8 @@ namespace checkpoint {
 
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+
 /// Opens the store a worker uses. Called on the worker's own thread, again
 /// after a failure, so a worker recovers when the database comes back.
 using store_opener = std::function<caf::expected<std::shared_ptr<store>>()>;
@@ -38,7 +40,9 @@ using store_worker = caf::typed_actor<
   caf::replies_to<status_atom, std::string,
                   int32_t>::with<std::vector<partition_status>>,
   // Returns the groups with unapplied checkpoints.
-  caf::replies_to<scan_atom>::with<std::vector<std::string>>>;
+  caf::replies_to<scan_atom>::with<std::vector<std::string>>,
+  // Checks that the store answers (health probes), opening it if needed.
+  caf::replies_to<ping_atom>::with<ok_atom>>;
 
 /// The state of one store worker.
 struct store_worker_state {

@@ -38,8 +38,8 @@ http_endpoint::start(caf::actor_system& sys, const metrics_registry& registry,
                                                 httplib::Response& res) {
     caf::scoped_actor self{sys};
     caf::error failure;
-    self->request(store, probe_timeout, scan_atom::value)
-      .receive([](const std::vector<std::string>&) {},
+    self->request(store, probe_timeout, ping_atom::value)
+      .receive([](ok_atom) {},
                [&](caf::error& err) { failure = std::move(err); });
     if (!failure) {
       if (!healthy->exchange(true))

@@ -20,7 +20,7 @@ namespace checkpoint {
 
 /// A node's HTTP endpoint, served on its own threads:
 /// - `GET /metrics`: `registry` in Prometheus' text format;
-/// - `GET /healthz`: 200 when a `scan` through the store workers answers
+/// - `GET /healthz`: 200 when a `ping` through the store workers answers
 ///   within `probe_timeout`, else 503 with the reason. The probe is active
 ///   (a real query per request) so that an idle node, whose groups rarely
 ///   touch the store, still reports a lost database at once.

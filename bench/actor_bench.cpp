@@ -138,6 +138,11 @@ public:
     return forwarding_store::scan();
   }
 
+  caf::error ping() override {
+    ++calls_->other;
+    return forwarding_store::ping();
+  }
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

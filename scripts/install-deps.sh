@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libpqxx-dev libfmt-dev libsqlite3-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
-  postgresql openssl libssl-dev
+  postgresql sqlite3 openssl libssl-dev
   clang libclang-rt-14-dev clang-format-14 curl
 )
 

@@ -18,6 +18,9 @@ public:
 
   caf::expected<std::vector<std::string>> scan() override;
 
+  /// Always answers: the store is in this process.
+  caf::error ping() override;
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

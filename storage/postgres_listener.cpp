@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include <checkpoint/messages/error.hpp>
+#include <checkpoint/storage/postgres_connection.hpp>
 
 namespace checkpoint {
 
@@ -41,30 +42,40 @@ private:
 struct postgres_listener::impl {
   postgres_options opts;
 
+  // Set by the first connect(); its error is that of every wait.
+  caf::expected<postgres_target> target = caf::error{};
+
   // Declared before `receiver`, which must go first.
   std::unique_ptr<pqxx::connection> conn;
 
   // Null while disconnected.
   std::unique_ptr<collector> receiver;
 
+  // Only once `target` is set.
   std::string context() const {
-    return "listening on channel '" + opts.schema + ".checkpoints'";
+    return "listening on channel '" + target->channel() + "'";
   }
 
   caf::error connect() {
+    if (!target)
+      target = postgres_target::parse(opts.dsn, opts.schema);
+    if (!target)
+      return target.error();
+    auto c = target->connect(context());
+    if (!c)
+      return std::move(c.error());
     try {
-      auto c = std::make_unique<pqxx::connection>(opts.dsn);
-      c->set_client_encoding("UTF8");
       // The receiver sends LISTEN with the channel quoted as an identifier.
-      auto r = std::make_unique<collector>(*c, opts.schema + ".checkpoints",
+      auto r = std::make_unique<collector>(**c, target->channel(),
                                            opts.own_backends);
       r->found.resync = true;
-      conn = std::move(c);
+      conn = std::move(*c);
       receiver = std::move(r);
       return {};
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
-                        context() + ": cannot connect: " + e.what());
+                        context() + ": cannot listen (" + target->description()
+                          + "): " + target->scrub(e.what()));
     }
   }
 
@@ -97,7 +108,9 @@ struct postgres_listener::impl {
       // The next wait reconnects and reports a resync.
       disconnect();
       return make_error(ec::store_unavailable,
-                        context() + ": lost the connection: " + e.what());
+                        context() + ": lost the connection ("
+                          + target->description()
+                          + "): " + target->scrub(e.what()));
     }
   }
 };

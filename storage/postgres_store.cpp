@@ -1,25 +1,20 @@
 #include <checkpoint/storage/postgres_store.hpp>
 
-#include <cctype>
 #include <chrono>
-#include <map>
+#include <iterator>
 #include <utility>
 
 #include <poll.h>
 
-#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/storage/bounds.hpp>
+#include <checkpoint/storage/postgres_connection.hpp>
 
 namespace checkpoint {
 
 namespace {
-
-// The notification channel is `<schema>.checkpoints`, and PostgreSQL limits
-// channel names to 63 bytes.
-constexpr size_t max_schema_bytes = 63 - sizeof(".checkpoints") + 1;
 
 // Attempts of one call when the server rolls a transaction back (deadlock,
 // serialization failure) or the connection breaks before a commit.
@@ -39,14 +34,9 @@ std::string qualify(const std::string& sql, const std::string& quoted_schema) {
   return replace_all(sql, "{schema}", quoted_schema);
 }
 
-// Removes every `{schema}.`: for SQL that runs with the schema as its
-// search path.
-std::string unqualified(const std::string& sql) {
-  return replace_all(sql, "{schema}.", "");
-}
-
 // A partition's first unapplied row `u`, as a lateral subquery over the head
 // row `h` (an index seek on `checkpoints_unapplied` from the floor).
+// Migrations 2 and 3 hold texts of their own, which never change.
 const std::string first_unapplied = R"sql(
 LEFT JOIN LATERAL (
   SELECT c.source_nanos, c.source_logical FROM {schema}.checkpoints c
@@ -55,63 +45,20 @@ LEFT JOIN LATERAL (
     AND c.target_applied_at IS NULL
   ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)sql";
 
-// The rows that make the bounds of group `g` with lookahead `lookahead`
-// (the body of `checkpoint_bounds`, so it names no schema). Per partition,
-// index seeks only (SEMANTICS.md step 2): its first unapplied row u, the
-// row before u, the row that the lookahead counts last (number L + 1 from
-// the window's start), the first applied row after u up to that row or the
-// head, and the row before that one. Its cost grows with the partitions
-// (and L), not with the history or the backlog.
-const std::string bounds_rows = R"sql(
-SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
-  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
-  run_end.source_nanos, run_end.source_logical
-FROM checkpoint_heads h)sql" + unqualified(first_unapplied)
-                                + R"sql(
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE lookahead > 0
-    AND c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        >= (u.source_nanos, u.source_logical)
-  ORDER BY c.source_nanos, c.source_logical
-  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
-  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
-  LIMIT 1) cap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
-    AND (c.source_nanos, c.source_logical)
-        <= (coalesce(cap.source_nanos, h.head_nanos),
-            coalesce(cap.source_logical, h.head_logical))
-    AND c.target_applied_at IS NOT NULL
-  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
-LEFT JOIN LATERAL (
-  SELECT c.source_nanos, c.source_logical FROM checkpoints c
-  WHERE c.group_name = h.group_name AND c.partition = h.partition
-    AND (c.source_nanos, c.source_logical)
-        < (gap.source_nanos, gap.source_logical)
-  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
-WHERE h.group_name = g)sql";
-
 // The schema, one entry per version: entry `i` migrates version `i` to
-// `i + 1`. `{schema}` stands for the quoted schema name. Names are `COLLATE
-// "C"` so that every order (and the lock order) is byte order, as in the
-// other stores. A partition's head row holds its greatest timestamp (NULL
-// only inside the transaction that creates the row) and a floor: every row
+// `i + 1`. Each entry is a complete literal that never changes once it is
+// on main, since deployed databases ran it: a change is a new entry
+// (docs/migrations.md), and the upgrade test fails when an old one changes.
+// `{schema}` stands for the quoted schema name. Names are `COLLATE "C"` so
+// that every order (and the lock order) is byte order, as in the other
+// stores. A partition's head row holds its greatest timestamp (NULL only
+// inside the transaction that creates the row) and a floor: every row
 // below the floor is applied, so seeks for the first unapplied row start
 // there and skip the index entries that applied rows leave in
 // `checkpoints_unapplied` until VACUUM. The floor only rises: rows never
 // become unapplied again and new rows are inserted above the head.
-std::vector<std::string> migrations() {
-  return {
-    R"sql(
+constexpr const char* migrations[] = {
+  R"sql(
 CREATE TABLE {schema}.checkpoints (
   group_name text COLLATE "C" NOT NULL,
   source_hlc numeric GENERATED ALWAYS AS
@@ -143,18 +90,18 @@ CREATE TABLE {schema}.checkpoint_heads (
   PRIMARY KEY (group_name, partition)
 );
 )sql",
-    // One call applies a whole batch, so that a batch costs one round trip
-    // instead of one per statement (docs/storage-postgres.md, "Apply"). The
-    // operations come as parallel arrays, one element per Advance, Commit or
-    // ensured partition, in order; `op` maps an element to its operation. It
-    // returns the rejected Advances with the head they went below. Locks are
-    // taken in byte order, the order of every lock. Row times are taken once
-    // the locks are held, with clock_timestamp(): the call may have arrived
-    // before a rival's whole write to the partition, and first_seen must
-    // follow the order of the rows. The body names no schema (search_path),
-    // so that no schema name can end its quoting; its plans may be generic
-    // (plan_cache_mode), since they all seek whatever the values.
-    R"sql(
+  // One call applies a whole batch, so that a batch costs one round trip
+  // instead of one per statement (docs/storage-postgres.md, "Apply"). The
+  // operations come as parallel arrays, one element per Advance, Commit or
+  // ensured partition, in order; `op` maps an element to its operation. It
+  // returns the rejected Advances with the head they went below. Locks are
+  // taken in byte order, the order of every lock. Row times are taken once
+  // the locks are held, with clock_timestamp(): the call may have arrived
+  // before a rival's whole write to the partition, and first_seen must
+  // follow the order of the rows. The body names no schema (search_path),
+  // so that no schema name can end its quoting; its plans may be generic
+  // (plan_cache_mode), since they all seek whatever the values.
+  R"sql(
 CREATE FUNCTION {schema}.checkpoint_apply(g text, kinds text[], op int4[],
   parts text[], n1 int8[], l1 int4[], n2 int8[], l2 int4[], channel text)
 RETURNS TABLE (rejected int4, at_nanos int8, at_logical int4)
@@ -252,8 +199,13 @@ BEGIN
   UPDATE checkpoint_heads h SET head_nanos = r.t, head_logical = r.l,
     (floor_nanos, floor_logical) = (
       SELECT coalesce(u.source_nanos, r.t), coalesce(u.source_logical, r.l)
-      FROM (VALUES (1)) AS one)sql"
-      + unqualified(first_unapplied) + R"sql()
+      FROM (VALUES (1)) AS one
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true)
   FROM unnest(names, hn, hl, moved) AS r(p, t, l, m)
   WHERE r.m AND h.group_name = g AND h.partition = r.p;
   IF wrote THEN
@@ -261,11 +213,17 @@ BEGIN
   END IF;
 END
 $$)sql",
-    // The bounds rows as a function whose plan is generic and cached: the
-    // connection plans its statements for each call (see `connect`), and
-    // planning this one cost about as much as running it. Every join of
-    // it is a seek whatever the values, so one plan serves every group.
-    R"sql(
+  // The rows that make the bounds of group `g` with lookahead
+  // `lookahead`, as a function whose plan is generic and cached: the
+  // connection plans its statements for each call (see `connect`), and
+  // planning this one cost about as much as running it. Per partition,
+  // index seeks only (SEMANTICS.md step 2): its first unapplied row u, the
+  // row before u, the row that the lookahead counts last (number L + 1
+  // from the window's start), the first applied row after u up to that
+  // row or the head, and the row before that one. Its cost grows with the
+  // partitions (and L), not with the history or the backlog. Every join
+  // is a seek whatever the values, so one plan serves every group.
+  R"sql(
 CREATE FUNCTION {schema}.checkpoint_bounds(g text, lookahead int4)
 RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
   lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4)
@@ -273,18 +231,58 @@ LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-  RETURN QUERY)sql"
-      + bounds_rows + R"sql(;
+  RETURN QUERY
+SELECT h.head_nanos, h.head_logical, u.source_nanos, u.source_logical,
+  lo.source_nanos, lo.source_logical, cap.source_nanos, cap.source_logical,
+  run_end.source_nanos, run_end.source_logical
+FROM checkpoint_heads h
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) >= (h.floor_nanos, h.floor_logical)
+    AND c.target_applied_at IS NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) u ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) < (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) lo ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE lookahead > 0
+    AND c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        >= (u.source_nanos, u.source_logical)
+  ORDER BY c.source_nanos, c.source_logical
+  -- greatest() keeps the offset valid when the WHERE excludes L = 0.
+  OFFSET greatest(lookahead - (lo.source_nanos IS NOT NULL)::int4, 0)
+  LIMIT 1) cap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical) > (u.source_nanos, u.source_logical)
+    AND (c.source_nanos, c.source_logical)
+        <= (coalesce(cap.source_nanos, h.head_nanos),
+            coalesce(cap.source_logical, h.head_logical))
+    AND c.target_applied_at IS NOT NULL
+  ORDER BY c.source_nanos, c.source_logical LIMIT 1) gap ON true
+LEFT JOIN LATERAL (
+  SELECT c.source_nanos, c.source_logical FROM checkpoints c
+  WHERE c.group_name = h.group_name AND c.partition = h.partition
+    AND (c.source_nanos, c.source_logical)
+        < (gap.source_nanos, gap.source_logical)
+  ORDER BY c.source_nanos DESC, c.source_logical DESC LIMIT 1) run_end ON true
+WHERE h.group_name = g;
 END
 $$)sql",
-    // Status reads the windows too (which partitions hold the group back),
-    // so the bounds rows name their partition: checkpoint_bounds with one
-    // more column, under a new name. Replacing checkpoint_bounds would break
-    // the nodes of the previous version that still run during a rolling
-    // upgrade: their prepared `SELECT *` from it fails with "cached plan must
-    // not change result type" once its result type changes. They keep
-    // calling it; a later migration drops it.
-    R"sql(
+  // Status reads the windows too (which partitions hold the group back),
+  // so the bounds rows name their partition: checkpoint_bounds with one
+  // more column, under a new name. Replacing checkpoint_bounds would break
+  // the nodes of the previous version that still run during a rolling
+  // upgrade: their prepared `SELECT *` from it fails with "cached plan must
+  // not change result type" once its result type changes. They keep
+  // calling it; a later migration drops it.
+  R"sql(
 CREATE FUNCTION {schema}.checkpoint_windows(g text, lookahead int4)
 RETURNS TABLE (head_n int8, head_l int4, u_n int8, u_l int4, lo_n int8,
   lo_l int4, cap_n int8, cap_l int4, run_end_n int8, run_end_l int4,
@@ -337,8 +335,7 @@ LEFT JOIN LATERAL (
 WHERE h.group_name = g;
 END
 $$)sql",
-  };
-}
+};
 
 // Microseconds since the epoch of a timestamptz column.
 std::string micros(const std::string& column) {
@@ -414,13 +411,6 @@ caf::optional<hlc_time> maybe_hlc_at(const pqxx::row& row, int col) {
 
 caf::timestamp timestamp_at(const pqxx::row& row, int col) {
   return caf::timestamp{std::chrono::microseconds{row[col].as<int64_t>()}};
-}
-
-// Removes trailing whitespace: server and libpq messages end in newlines.
-std::string trimmed(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.pop_back();
-  return text;
 }
 
 // The operations of a batch as the parallel arrays of checkpoint_apply: one
@@ -508,22 +498,18 @@ bool closed_by_server(pqxx::connection& c) {
          && (fd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-using conninfo_ptr
-  = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
-
 } // namespace
 
 struct postgres_store::impl {
+  impl(postgres_options options, postgres_target where)
+    : opts(std::move(options)), target(std::move(where)) {
+    // nop
+  }
+
   postgres_options opts;
 
-  // "host H, port P, database D", for messages; never the password.
-  std::string target;
-
-  // The DSN's password, removed from every message that reaches the caller.
-  std::string password;
-
-  // The LISTEN/NOTIFY channel of the schema.
-  std::string channel;
+  // The server, for connecting and for messages.
+  postgres_target target;
 
   // The schema as an SQL identifier; set by the first connect().
   std::string quoted_schema;
@@ -544,38 +530,28 @@ struct postgres_store::impl {
     conn.reset();
   }
 
-  std::string scrub(std::string text) const {
-    text = trimmed(std::move(text));
-    if (password.empty())
-      return text;
-    static const std::string mask = "********";
-    for (auto at = text.find(password); at != std::string::npos;
-         at = text.find(password, at + mask.size()))
-      text.replace(at, password.size(), mask);
-    return text;
-  }
-
   // Connects and prepares the statements; `context` says what for.
   caf::error connect(const std::string& context) {
+    auto c = target.connect(context);
+    if (!c)
+      return std::move(c.error());
     try {
-      auto c = std::make_unique<pqxx::connection>(opts.dsn);
-      // Names are UTF-8 whatever the database's default client encoding.
-      c->set_client_encoding("UTF8");
       // A generic plan ignores the parameters' values: after five runs it
       // would scan a whole table for a small group's history or range.
-      c->set_variable("plan_cache_mode", "force_custom_plan");
-      quoted_schema = c->quote_name(opts.schema);
+      (*c)->set_variable("plan_cache_mode", "force_custom_plan");
+      quoted_schema = (*c)->quote_name(opts.schema);
       for (const auto& [name, sql] : statements())
-        c->prepare(name, qualify(sql, quoted_schema));
-      conn = std::move(c);
+        (*c)->prepare(name, qualify(sql, quoted_schema));
+      conn = std::move(*c);
       backend_pid = conn->backendpid();
       if (opts.own_backends)
         opts.own_backends->add(backend_pid);
       return {};
     } catch (const std::exception& e) {
       return make_error(ec::store_unavailable,
-                        context + ": cannot connect to PostgreSQL (" + target
-                          + "): " + scrub(e.what()));
+                        context + ": cannot connect to PostgreSQL ("
+                          + target.description()
+                          + "): " + target.scrub(e.what()));
     }
   }
 
@@ -596,14 +572,14 @@ struct postgres_store::impl {
           continue;
         return make_error(ec::store_unavailable,
                           context + ": rolled back " + std::to_string(attempt)
-                            + " times: " + scrub(e.what()));
+                            + " times: " + target.scrub(e.what()));
       } catch (const pqxx::in_doubt_error& e) {
         disconnect();
         return make_error(
           ec::store_unavailable,
-          context + ": lost the connection (" + target
+          context + ": lost the connection (" + target.description()
             + ") before the commit was confirmed, the outcome is unknown: "
-            + scrub(e.what()));
+            + target.scrub(e.what()));
       } catch (const pqxx::broken_connection& e) {
         // Nothing was committed; a fresh connection may succeed (e.g. after
         // a server restart).
@@ -611,13 +587,15 @@ struct postgres_store::impl {
         if (attempt < max_attempts)
           continue;
         return make_error(ec::store_unavailable,
-                          context + ": lost the connection (" + target
-                            + "): " + scrub(e.what()));
+                          context + ": lost the connection ("
+                            + target.description()
+                            + "): " + target.scrub(e.what()));
       } catch (const pqxx::sql_error& e) {
         return make_error(ec::store_failure, context + ": " + e.sqlstate()
-                                               + ": " + scrub(e.what()));
+                                               + ": " + target.scrub(e.what()));
       } catch (const std::exception& e) {
-        return make_error(ec::store_failure, context + ": " + scrub(e.what()));
+        return make_error(ec::store_failure,
+                          context + ": " + target.scrub(e.what()));
       }
     }
   }
@@ -641,37 +619,10 @@ struct postgres_store::impl {
 
 caf::expected<std::unique_ptr<postgres_store>>
 postgres_store::open(postgres_options opts) {
-  if (opts.schema.empty() || opts.schema.size() > max_schema_bytes
-      || opts.schema.find('\0') != std::string::npos)
-    return make_error(ec::bad_input, "schema name must have 1 to "
-                                       + std::to_string(max_schema_bytes)
-                                       + " bytes and no NUL byte");
-  char* parse_error = nullptr;
-  conninfo_ptr options{PQconninfoParse(opts.dsn.c_str(), &parse_error),
-                       PQconninfoFree};
-  if (!options) {
-    // libpq's message may quote the password.
-    PQfreemem(parse_error);
-    return make_error(ec::bad_input, "the PostgreSQL connection string is "
-                                     "malformed (details withheld: they may "
-                                     "quote the password)");
-  }
-  auto ptr = std::make_unique<impl>();
-  std::map<std::string, std::string> given;
-  for (auto* opt = options.get(); opt->keyword != nullptr; ++opt)
-    if (opt->val != nullptr && *opt->val != '\0')
-      given[opt->keyword] = opt->val;
-  auto value = [&](const char* key) {
-    auto i = given.find(key);
-    return i != given.end() ? i->second : std::string{"default"};
-  };
-  ptr->target = "host "
-                + (given.count("host") ? value("host") : value("hostaddr"))
-                + ", port " + value("port") + ", database " + value("dbname");
-  if (auto i = given.find("password"); i != given.end())
-    ptr->password = i->second;
-  ptr->channel = opts.schema + ".checkpoints";
-  ptr->opts = std::move(opts);
+  auto target = postgres_target::parse(opts.dsn, opts.schema);
+  if (!target)
+    return std::move(target.error());
+  auto ptr = std::make_unique<impl>(std::move(opts), std::move(*target));
   if (auto err = ptr->connect("opening the store"))
     return err;
   return std::unique_ptr<postgres_store>{new postgres_store(std::move(ptr))};
@@ -695,6 +646,17 @@ caf::error postgres_store::migrate() {
     // Serialises concurrent migrations: CREATE ... IF NOT EXISTS alone races.
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                    "checkpoint migrate " + self.opts.schema);
+    // Replicator's own staging table is also called `checkpoints` and often
+    // lives in `_replicator`: a table of that name without our migrations
+    // table is someone else's, and creating ours would fail or mix them.
+    auto found = tx.exec_params(R"sql(
+SELECT c.relname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname IN ('checkpoints', 'checkpoint_migrations')
+ORDER BY c.relname)sql",
+                                self.opts.schema);
+    if (found.size() == 1 && found[0][0].as<std::string>() == "checkpoints")
+      return foreign_table_error(context, "choose another schema");
     tx.exec(sql(R"sql(
 CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
@@ -704,15 +666,11 @@ CREATE TABLE IF NOT EXISTS {schema}.checkpoint_migrations (
     auto version = tx.exec1(sql("SELECT coalesce(max(version), 0) "
                                 "FROM {schema}.checkpoint_migrations"))[0]
                      .as<int>();
-    auto steps = migrations();
-    auto latest = static_cast<int>(steps.size());
+    auto latest = static_cast<int>(std::size(migrations));
     if (version > latest)
-      return make_error(
-        ec::store_failure,
-        context + ": the schema is at version " + std::to_string(version)
-          + ", newer than this build's " + std::to_string(latest));
+      return newer_schema_error(context, version, latest);
     for (auto v = version; v < latest; ++v) {
-      tx.exec(sql(steps[v]));
+      tx.exec(sql(migrations[v]));
       tx.exec_params(sql("INSERT INTO {schema}.checkpoint_migrations "
                          "(version) VALUES ($1)"),
                      v + 1);
@@ -728,6 +686,20 @@ caf::expected<std::vector<std::string>> postgres_store::scan() {
   return impl_->read("scanning for groups", "scan", [](const pqxx::row& row) {
     return row[0].as<std::string>();
   });
+}
+
+caf::error postgres_store::ping() {
+  auto done = impl_->run(
+    "pinging the store", [](pqxx::connection& c) -> caf::expected<void> {
+      // A connection the server closed is replaced,
+      // as in do_apply: the probe reports the server.
+      if (closed_by_server(c))
+        throw pqxx::broken_connection{"the server closed the connection"};
+      pqxx::nontransaction tx{c};
+      tx.exec("SELECT 1");
+      return {};
+    });
+  return done ? caf::error{} : std::move(done.error());
 }
 
 caf::expected<std::vector<caf::error>>
@@ -750,7 +722,7 @@ postgres_store::do_apply(const std::string& group,
         "apply", group, array_literal(xs.kinds), array_literal(xs.ops),
         array_literal(xs.partitions), array_literal(xs.nanos),
         array_literal(xs.logicals), array_literal(xs.end_nanos),
-        array_literal(xs.end_logicals), self.channel);
+        array_literal(xs.end_logicals), self.target.channel());
     } catch (const pqxx::broken_connection& e) {
       // Sent: the server may have committed it.
       throw pqxx::in_doubt_error{e.what()};

@@ -37,6 +37,9 @@ public:
 
   caf::expected<std::vector<std::string>> scan() override;
 
+  /// Runs `SELECT 1` on the store's connection.
+  caf::error ping() override;
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

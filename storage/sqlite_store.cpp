@@ -352,6 +352,20 @@ struct sqlite_store::impl {
     return static_cast<int>(r.integer(0));
   }
 
+  // Tells whether the file holds a table (or view) named `checkpoints`.
+  caf::expected<bool> has_checkpoints_table() {
+    // SQLite's names ignore ASCII case.
+    auto query = prepare("SELECT count(*) FROM sqlite_master WHERE type IN "
+                         "('table', 'view') AND name = 'checkpoints' "
+                         "COLLATE NOCASE");
+    if (!query)
+      return std::move(query.error());
+    run r{query->get()};
+    if (auto rc = r.step(); rc != SQLITE_ROW)
+      return fail(rc, "looking for a table 'checkpoints'");
+    return r.integer(0) > 0;
+  }
+
   // Prepares the statements on the schema unless done already; fails when
   // the file's schema is not the current one (`migrate` not called).
   caf::error prepare_queries() {
@@ -606,14 +620,20 @@ caf::error sqlite_store::migrate() {
     if (!stored)
       return std::move(stored.error());
     auto version = *stored;
+    auto context = "SQLite store '" + self.path + "'";
     if (version > schema_version)
-      return make_error(ec::store_failure,
-                        "SQLite store '" + self.path + "': schema version "
-                          + std::to_string(version)
-                          + " is newer than this build's ("
-                          + std::to_string(schema_version) + ")");
+      return newer_schema_error(context, version, schema_version);
     if (version == schema_version)
       return {};
+    // Our first migration creates `checkpoints`: with version 0, a table of
+    // that name is someone else's (replicator's staging table, say).
+    if (version == 0) {
+      auto foreign = self.has_checkpoints_table();
+      if (!foreign)
+        return std::move(foreign.error());
+      if (*foreign)
+        return foreign_table_error(context, "choose another file");
+    }
     for (auto v = version; v < schema_version; ++v)
       if (auto rc = sqlite3_exec(self.db.get(), migrations[v], nullptr, nullptr,
                                  nullptr);
@@ -643,6 +663,14 @@ caf::expected<std::vector<std::string>> sqlite_store::scan() {
   if (rc != SQLITE_DONE)
     return self.fail(rc, "scanning for groups with unapplied checkpoints");
   return result;
+}
+
+caf::error sqlite_store::ping() {
+  auto& self = *impl_;
+  std::lock_guard<std::mutex> guard{self.mtx};
+  // Reads the file's header: a trivial query that still touches the file.
+  auto version = self.stored_version();
+  return version ? caf::error{} : std::move(version.error());
 }
 
 caf::expected<std::vector<caf::error>>

@@ -28,6 +28,9 @@ public:
 
   caf::expected<std::vector<std::string>> scan() override;
 
+  /// Reads the schema version from the file.
+  caf::error ping() override;
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

@@ -128,4 +128,26 @@ caf::error going_backwards_error(const std::string& group,
                         "already-applied checkpoints");
 }
 
+caf::error newer_schema_error(const std::string& context, int found,
+                              int known) {
+  return make_error(ec::store_failure,
+                    context + ": the schema is at version "
+                      + std::to_string(found) + ", newer than version "
+                      + std::to_string(known)
+                      + " that this build knows: a newer build migrated it; "
+                        "run that build (an older one must not write to a "
+                        "newer schema)");
+}
+
+caf::error foreign_table_error(const std::string& context,
+                               const std::string& instead) {
+  return make_error(ec::store_failure,
+                    context
+                      + ": it holds a table 'checkpoints' that this component "
+                        "did not create (it has no schema version of this "
+                        "component; replicator's staging table has that "
+                        "name): "
+                      + instead);
+}
+
 } // namespace checkpoint

@@ -83,6 +83,10 @@ public:
   /// Returns the canonical names of the groups with unapplied rows, sorted.
   virtual caf::expected<std::vector<std::string>> scan() = 0;
 
+  /// Checks that the store answers, at a cost that does not grow with the
+  /// data (health probes). Reconnects like every other call.
+  virtual caf::error ping() = 0;
+
 protected:
   /// Applies validated operations: names canonical, times valid, ranges
   /// not reversed. Returns one result per operation.
@@ -106,5 +110,16 @@ protected:
 caf::error going_backwards_error(const std::string& group,
                                  const std::string& partition, hlc_time ts,
                                  hlc_time head);
+
+/// The error of `migrate` for a schema at version `found`, newer than the
+/// version `known` that this build knows: an older node must never write to
+/// a schema that a newer one migrated. `context` names the schema.
+caf::error newer_schema_error(const std::string& context, int found, int known);
+
+/// The error of `migrate` for a schema that holds a `checkpoints` table
+/// without this component's schema version (replicator's staging table has
+/// that name). `context` names the schema, `instead` what to do.
+caf::error foreign_table_error(const std::string& context,
+                               const std::string& instead);
 
 } // namespace checkpoint

@@ -33,6 +33,9 @@ public:
   /// How many bounds computations ran.
   size_t bounds_calls = 0;
 
+  /// How many pings ran.
+  size_t pings = 0;
+
   /// While set, every call but `migrate` and `history` fails with this
   /// error.
   caf::error failure;
@@ -41,6 +44,13 @@ public:
     if (failure)
       return failure;
     return forwarding_store::scan();
+  }
+
+  caf::error ping() override {
+    ++pings;
+    if (failure)
+      return failure;
+    return forwarding_store::ping();
   }
 
 protected:

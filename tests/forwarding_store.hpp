@@ -25,6 +25,10 @@ public:
     return inner_->scan();
   }
 
+  caf::error ping() override {
+    return inner_->ping();
+  }
+
 protected:
   caf::expected<std::vector<caf::error>>
   do_apply(const std::string& group,

@@ -55,6 +55,7 @@ store_worker::behavior_type silent_worker(store_worker::pointer self) {
     [self](scan_atom) {
       return self->make_response_promise<std::vector<std::string>>();
     },
+    [self](ping_atom) { return self->make_response_promise<ok_atom>(); },
   };
 }
 

@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include <checkpoint/messages/error.hpp>
+#include <checkpoint/tests/checks.hpp>
 #include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
@@ -111,6 +112,24 @@ CAF_TEST(a lost connection is re - established with a resync) {
   CAF_CHECK(back->resync);
   CAF_CHECK_EQUAL(outcome(advance(*theirs, "b", "p", t(1))), "ok");
   CAF_CHECK_EQUAL(until(listener, "b"), std::set<std::string>{"b"});
+}
+
+CAF_TEST(a failed connection names the server and never the password) {
+  // The server refuses the role, and its message quotes the role's name,
+  // which is also the password here.
+  auto secret = std::string{"hunter2secret"};
+  postgres_listener listener{
+    {dsn + " user=" + secret + " password=" + secret, schema, own}};
+  stderr_capture err;
+  auto found = listener.wait(0s);
+  CAF_CHECK_EQUAL(err.text(), "");
+  CAF_REQUIRE(!found);
+  CAF_CHECK_EQUAL(found.error(), ec::store_unavailable);
+  auto text = describe(found.error());
+  CAF_CHECK(!contains{}(text, secret));
+  CAF_CHECK_FUNC(contains, text, "role \"********\" does not exist");
+  CAF_CHECK_FUNC(contains, text, "host 127.0.0.1, port ");
+  CAF_CHECK_FUNC(contains, text, "'" + schema + ".checkpoints'");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -32,3 +32,14 @@ CAF_TEST(a file that cannot be created is an error) {
   CAF_REQUIRE(!s);
   CAF_CHECK_NOT_EQUAL(code_of(s.error()), ec::none);
 }
+
+CAF_TEST(a ping reads the file) {
+  auto backing = make_sqlite_backing();
+  CAF_REQUIRE(backing);
+  auto s = (*backing)->open();
+  CAF_REQUIRE(s);
+  // Before and after the schema exists: a probe does not read the tables.
+  CAF_CHECK_EQUAL(outcome((*s)->ping()), "ok");
+  CAF_CHECK_EQUAL(outcome((*s)->migrate()), "ok");
+  CAF_CHECK_EQUAL(outcome((*s)->ping()), "ok");
+}

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <utility>
 
 #include <pqxx/pqxx>
 
@@ -35,24 +36,20 @@ private:
 // SQLite puts beside it go away with it.
 class sqlite_backing final : public store_backing {
 public:
-  explicit sqlite_backing(std::filesystem::path dir) : dir_(std::move(dir)) {
+  explicit sqlite_backing(temp_directory dir) : dir_(std::move(dir)) {
     // nop
   }
 
-  ~sqlite_backing() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
   caf::expected<std::shared_ptr<store>> open() override {
-    auto result = sqlite_store::open({(dir_ / "checkpoints.db").string()});
+    auto result
+      = sqlite_store::open({(dir_.path() / "checkpoints.db").string()});
     if (!result)
       return std::move(result.error());
     return std::shared_ptr<store>{std::move(*result)};
   }
 
 private:
-  std::filesystem::path dir_;
+  temp_directory dir_;
 };
 
 // -- PostgreSQL ---------------------------------------------------------------
@@ -111,13 +108,36 @@ const std::vector<store_kind>& store_kinds() {
   return kinds;
 }
 
-caf::expected<std::unique_ptr<store_backing>> make_sqlite_backing() {
+caf::expected<temp_directory> temp_directory::make() {
   auto dir = (std::filesystem::temp_directory_path() / "checkpoint-test-XXXXXX")
                .string();
   if (mkdtemp(dir.data()) == nullptr)
     return make_error(ec::store_failure,
                       "cannot create a temporary directory from " + dir);
-  return std::make_unique<sqlite_backing>(dir);
+  return temp_directory{dir};
+}
+
+temp_directory::temp_directory(std::filesystem::path path)
+  : path_(std::move(path)) {
+  // nop
+}
+
+temp_directory::temp_directory(temp_directory&& other) noexcept
+  : path_(std::exchange(other.path_, {})) {
+  // nop
+}
+
+temp_directory::~temp_directory() {
+  std::error_code ignored;
+  if (!path_.empty())
+    std::filesystem::remove_all(path_, ignored);
+}
+
+caf::expected<std::unique_ptr<store_backing>> make_sqlite_backing() {
+  auto dir = temp_directory::make();
+  if (!dir)
+    return std::move(dir.error());
+  return std::make_unique<sqlite_backing>(std::move(*dir));
 }
 
 caf::expected<std::string> postgres_test_dsn() {

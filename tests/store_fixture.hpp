@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,30 @@ public:
   /// Opens a store on this backing without migrating it. Stores with
   /// connections get a new one each time.
   virtual caf::expected<std::shared_ptr<store>> open() = 0;
+};
+
+/// A fresh temporary directory, removed with everything in it when the
+/// object is destroyed.
+class temp_directory {
+public:
+  /// Creates the directory.
+  static caf::expected<temp_directory> make();
+
+  temp_directory(temp_directory&& other) noexcept;
+
+  temp_directory& operator=(temp_directory&&) = delete;
+
+  ~temp_directory();
+
+  const std::filesystem::path& path() const {
+    return path_;
+  }
+
+private:
+  explicit temp_directory(std::filesystem::path path);
+
+  // Empty once moved from.
+  std::filesystem::path path_;
 };
 
 /// A kind of store that the conformance suite runs against.
