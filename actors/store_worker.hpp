@@ -20,6 +20,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<checkpoint::operation>)
 
 namespace checkpoint {
 
+/// Tags a batch of operations for one group.
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
 /// Opens the store a worker uses. Called on the worker's own thread, again
@@ -41,6 +42,7 @@ using store_worker = caf::typed_actor<
 
 /// The state of one store worker.
 struct store_worker_state {
+  /// The actor's name in CAF's logs.
   static constexpr const char* name = "store-worker";
 
   /// Opens `db` when there is none (first use, or after a failure).
