@@ -9,7 +9,7 @@ packages=(
   libspdlog-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
   postgresql openssl libssl-dev
   clang libclang-rt-14-dev clang-format-14 curl
-  doxygen
+  doxygen lintian systemd dpkg-dev file
 )
 
 missing=()
