@@ -63,19 +63,22 @@ int main(int argc, char** argv) {
     std::cerr << "usage: consumer DB_FILE" << std::endl;
     return 2;
   }
+  // The store as the pool's one worker opens it (a SQLite file has one
+  // owner), migrated before first use.
+  auto open_store
+    = [path = std::string{argv[1]}]() -> caf::expected<std::shared_ptr<store>> {
+    auto opened = sqlite_store::open(sqlite_options{path});
+    if (!opened)
+      return opened.error();
+    std::shared_ptr<store> db{std::move(*opened)};
+    if (auto err = db->migrate())
+      return err;
+    return db;
+  };
   caf::actor_system_config cfg;
   register_message_types(cfg);
   caf::actor_system sys{cfg};
-  sqlite_options db{argv[1]};
-  auto pool = spawn_store_pool(sys, 1,
-                               [db]() -> caf::expected<std::shared_ptr<store>> {
-                                 auto s = sqlite_store::open(db);
-                                 if (!s)
-                                   return std::move(s.error());
-                                 if (auto err = (*s)->migrate())
-                                   return err;
-                                 return std::shared_ptr<store>{std::move(*s)};
-                               });
+  auto pool = spawn_store_pool(sys, 1, open_store);
   auto sup = sys.spawn(supervisor_impl, supervisor_config{}, pool);
   caf::scoped_actor self{sys};
   auto ok = false;
