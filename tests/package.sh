@@ -7,7 +7,8 @@
 #   2. the consumer with SRC added through add_subdirectory, as a
 #      library-only build (no programs, tests, benchmarks, examples) with
 #      shared libraries: only the libraries' own dependencies are looked
-#      for, the libraries carry their SOVERSION, and it runs;
+#      for (there and in the top-level project configured the same way),
+#      the libraries carry their SOVERSION, and it runs;
 #   3. the Debian packages from cpack: contents, metadata, lintian, the
 #      packaged unit under `systemd-analyze verify`, and the programs and
 #      the CMake package of the packages extracted into a temporary root.
@@ -104,13 +105,23 @@ fi
 
 echo "== add_subdirectory consumer (library only, shared)"
 sub=$work/subdirectory
+library_only=(-DCHECKPOINT_BUILD_APPS=OFF -DCHECKPOINT_BUILD_TESTS=OFF
+  -DCHECKPOINT_BUILD_BENCH=OFF -DCHECKPOINT_BUILD_EXAMPLES=OFF)
 configure "$sub" -DCHECKPOINT_SOURCE_DIR="$src" -DBUILD_SHARED_LIBS=ON \
-  -DCHECKPOINT_BUILD_APPS=OFF -DCHECKPOINT_BUILD_TESTS=OFF \
-  -DCHECKPOINT_BUILD_BENCH=OFF -DCHECKPOINT_BUILD_EXAMPLES=OFF
-# The programs' dependencies were not even looked for.
-for dep in CLI11_DIR OpenSSL HTTPLIB; do
-  ! grep -q "^$dep" "$sub/CMakeCache.txt" || fail "library-only build looked for $dep"
-done
+  "${library_only[@]}"
+# not_looked_for CACHE: the programs' dependencies are not in CACHE.
+not_looked_for() {
+  local dep
+  for dep in CLI11_DIR OPENSSL_ HTTPLIB_; do
+    ! grep -q "^$dep" "$1" || fail "library-only build looked for $dep ($1)"
+  done
+}
+not_looked_for "$sub/CMakeCache.txt"
+# The same options on the top-level project: configured only, the build
+# below compiles the same libraries.
+cmake -S "$src" -B "$work/top" -G Ninja "${library_only[@]}" \
+  >"$work/log" 2>&1 || fail "configuring library-only: $(tail -20 "$work/log")"
+not_looked_for "$work/top/CMakeCache.txt"
 cmake --build "$sub" >"$work/log" 2>&1 \
   || fail "building through add_subdirectory: $(tail -30 "$work/log")"
 consumer_ok "$sub/consumer"
