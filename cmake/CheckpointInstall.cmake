@@ -20,7 +20,10 @@ set(CHECKPOINT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/checkpoint")
 # checkpoint_install_library(TARGET NAME): installs TARGET as
 # checkpoint::NAME (the alias the build tree has too) and the headers of
 # the calling folder under include/checkpoint/NAME/, all in the install
-# component `dev`.
+# component `dev`; checkpoint.pc and the package config then include it.
+# A library added later (the facade, checkpoint::checkpoint) calls it too,
+# after the libraries it links, and installs a header outside such a folder
+# (<checkpoint/checkpoints.hpp>) with its own install(FILES).
 function(checkpoint_install_library target name)
   set_target_properties(${target} PROPERTIES
     EXPORT_NAME ${name}
