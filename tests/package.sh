@@ -65,9 +65,10 @@ has "$installed" ./include/checkpoint/messages/hlc.hpp \
   ./lib/cmake/checkpoint/checkpoint-config-version.cmake \
   ./lib/cmake/checkpoint/checkpoint-targets.cmake \
   ./lib/cmake/checkpoint/FindCAF.cmake ./lib/pkgconfig/checkpoint.pc
-# Only the libraries: no program, test or source file.
+# Only the libraries (and the -dev package's changelog): no program, test
+# or source file.
 extra=$(grep -v -e '^./include/checkpoint/\(messages\|storage\|actors\)/.*\.hpp$' \
-  -e '^./lib/' <<<"$installed")
+  -e '^./lib/' -e '^./share/doc/libcheckpoint-dev/changelog.gz$' <<<"$installed")
 [[ -z $extra ]] || fail "installed more than the libraries: $extra"
 
 echo "== version check"
