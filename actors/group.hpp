@@ -47,7 +47,9 @@ struct group_config {
 
 /// One Advance, Commit or Ensure waiting for its transaction.
 struct queued_operation {
+  /// The operation, as the store applies it.
   operation op;
+  /// Answered once its transaction commits or fails.
   caf::typed_response_promise<ok_atom> reply;
   /// When the request arrived, for the duration metrics.
   std::chrono::steady_clock::time_point arrived;
@@ -55,6 +57,7 @@ struct queued_operation {
 
 /// The state of a group actor.
 struct group_state {
+  /// The actor's name in CAF's logs.
   static constexpr const char* name = "checkpoint-group";
 
   /// The group's canonical name.

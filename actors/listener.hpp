@@ -11,6 +11,7 @@
 
 namespace checkpoint {
 
+/// Tells the listener to wait for the next notification.
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
 
 /// Waits for store notifications and tells the supervisor which groups
@@ -30,6 +31,7 @@ struct listener_config {
 
 /// The state of the listener.
 struct listener_state {
+  /// The actor's name in CAF's logs.
   static constexpr const char* name = "checkpoint-listener";
 
   /// How the listener works.

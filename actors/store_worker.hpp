@@ -20,6 +20,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<checkpoint::operation>)
 
 namespace checkpoint {
 
+/// Tags a batch of operations for one group.
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
@@ -46,6 +47,7 @@ using store_worker = caf::typed_actor<
 
 /// The state of one store worker.
 struct store_worker_state {
+  /// The actor's name in CAF's logs.
   static constexpr const char* name = "store-worker";
 
   /// Opens `db` when there is none (first use, or after a failure).

@@ -49,6 +49,7 @@ struct supervised_group {
 
 /// The state of the supervisor.
 struct supervisor_state {
+  /// The actor's name in CAF's logs.
   static constexpr const char* name = "checkpoint-supervisor";
 
   /// How the supervisor works.

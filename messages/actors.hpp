@@ -22,6 +22,8 @@ namespace checkpoint {
 
 // -- atoms --------------------------------------------------------------------
 
+/// The tags of the messages below (CAF atoms: at most 10 characters).
+/// @{
 using advance_atom = caf::atom_constant<caf::atom("advance")>;
 using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
 using bounds_atom = caf::atom_constant<caf::atom("bounds")>;
@@ -39,6 +41,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
+/// @}
 
 // -- messages -----------------------------------------------------------------
 
@@ -51,6 +54,7 @@ struct bounds_update {
   hlc_range bounds;
 };
 
+/// Same group, same bounds.
 inline bool operator==(const bounds_update& x, const bounds_update& y) {
   return x.group == y.group && x.bounds == y.bounds;
 }

@@ -26,6 +26,8 @@ struct hlc_time {
 /// The zero time, `0.0000000000`.
 constexpr hlc_time zero_time{};
 
+/// Times compare by wall-clock nanoseconds, then by logical counter.
+/// @{
 constexpr bool operator==(hlc_time x, hlc_time y) {
   return x.nanos == y.nanos && x.logical == y.logical;
 }
@@ -44,6 +46,7 @@ constexpr bool operator<=(hlc_time x, hlc_time y) {
 constexpr bool operator>=(hlc_time x, hlc_time y) {
   return !(x < y);
 }
+/// @}
 
 /// Tells whether `t` is in the domain: `nanos >= 0`, `logical >= 0`.
 constexpr bool valid(hlc_time t) {
@@ -70,7 +73,9 @@ typename Inspector::result_type inspect(Inspector& f, hlc_time& x) {
 
 /// A half-open range of times, `[min, max)`.
 struct hlc_range {
+  /// The least time in the range.
   hlc_time min;
+  /// The least time after the range.
   hlc_time max;
 
   /// Tells whether no time is in the range (`min >= max`).
@@ -84,12 +89,15 @@ struct hlc_range {
   }
 };
 
+/// Ranges are equal when both ends are (empty ranges too).
+/// @{
 constexpr bool operator==(const hlc_range& x, const hlc_range& y) {
   return x.min == y.min && x.max == y.max;
 }
 constexpr bool operator!=(const hlc_range& x, const hlc_range& y) {
   return !(x == y);
 }
+/// @}
 
 /// The range `[a, next(b))`, which contains both `a` and `b`.
 hlc_range including(hlc_time a, hlc_time b);

@@ -45,6 +45,7 @@ struct table_group {
   std::vector<std::string> tables;
 };
 
+/// Same name, enclosing schema and tables.
 inline bool operator==(const table_group& x, const table_group& y) {
   return x.name == y.name && x.enclosing_schema == y.enclosing_schema
          && x.tables == y.tables;

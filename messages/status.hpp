@@ -53,6 +53,7 @@ struct partition_status {
   partition_window window;
 };
 
+/// Every field equal.
 inline bool operator==(const partition_status& x, const partition_status& y) {
   return x.partition == y.partition && x.head == y.head
          && x.first_unapplied == y.first_unapplied && x.unapplied == y.unapplied

@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
   postgresql sqlite3 openssl libssl-dev
   clang libclang-rt-14-dev clang-format-14 curl
+  doxygen lintian systemd dpkg-dev file
 )
 
 missing=()

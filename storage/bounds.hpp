@@ -11,7 +11,9 @@ namespace checkpoint {
 
 /// One row of a partition, as the bounds computation sees it.
 struct row_state {
+  /// The row's time.
   hlc_time ts;
+  /// Whether a Commit covered the row.
   bool applied = false;
 };
 

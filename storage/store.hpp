@@ -18,18 +18,22 @@ namespace checkpoint {
 
 /// Records that everything of `partition` up to `ts` was delivered.
 struct advance_op {
+  /// The partition that advances.
   std::string partition;
+  /// Its new proposed time.
   hlc_time ts;
 };
 
 /// Marks every unapplied row of the group with `range.min <= ts <
 /// range.max` as applied.
 struct commit_op {
+  /// The applied range.
   hlc_range range;
 };
 
 /// Gives every partition without a row an applied row at `ensured_time`.
 struct ensure_op {
+  /// The partitions to create.
   std::vector<std::string> partitions;
 };
 
@@ -41,9 +45,13 @@ constexpr hlc_time ensured_time{1, 1};
 
 /// One stored checkpoint row.
 struct checkpoint_row {
+  /// The partition of the row.
   std::string partition;
+  /// Its proposed time.
   hlc_time ts;
+  /// When the store first recorded it.
   caf::timestamp first_seen;
+  /// When a Commit covered it; none while unapplied.
   caf::optional<caf::timestamp> applied_at;
 };
 
