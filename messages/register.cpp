@@ -14,6 +14,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<table_group>("checkpoint.table_group");
   cfg.add_message_type<partition_status>("checkpoint.partition_status");
   cfg.add_message_type<bounds_update>("checkpoint.bounds_update");
+  cfg.add_message_type<group_stopped>("checkpoint.group_stopped");
   cfg.add_message_type<group_options>("checkpoint.group_options");
   cfg.add_message_type<group_status>("checkpoint.group_status");
   cfg.add_message_type<bounds_subscriber>("checkpoint.bounds_subscriber");

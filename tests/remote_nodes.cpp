@@ -57,7 +57,7 @@ std::vector<std::string> stored(store& db, const std::string& group) {
 struct fixture : point_to_point_fixture<node_fixture> {
   std::shared_ptr<memory_store> db = std::make_shared<memory_store>();
   store_worker worker;
-  supervisor_actor sup;
+  supervisor_control sup;
   supervisor_actor remote_sup;
 
   fixture() {
@@ -99,11 +99,12 @@ struct fixture : point_to_point_fixture<node_fixture> {
   group_state& group_on_earth(const std::string& name) {
     auto& sup_state
       = earth
-          .deref<caf::stateful_actor<supervisor_state, supervisor_actor::base>>(
+          .deref<
+            caf::stateful_actor<supervisor_state, supervisor_control::base>>(
             sup)
           .state;
     return earth
-      .deref<caf::stateful_actor<group_state, group_actor::base>>(
+      .deref<caf::stateful_actor<group_state, group_control::base>>(
         sup_state.groups.at(name).handle)
       .state;
   }
