@@ -45,6 +45,9 @@ using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
 
 /// Tells a subscriber the new bounds of a group.
 struct bounds_update {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.bounds_update";
+
   /// The group's canonical name.
   std::string group;
 
@@ -58,13 +61,16 @@ inline bool operator==(const bounds_update& x, const bounds_update& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bounds_update& x) {
-  return f(caf::meta::type_name("checkpoint.bounds_update"), x.group, x.bounds);
+  return f(caf::meta::type_name(bounds_update::type_name), x.group, x.bounds);
 }
 
 /// Tells a subscriber that a group stopped for good on its node (stopped on
 /// request or by the node's shutdown): no more updates come. Not sent when
 /// the supervisor restarts a crashed group; it re-attaches the subscribers.
 struct group_stopped {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_stopped";
+
   /// The group's canonical name.
   std::string group;
 
@@ -78,11 +84,14 @@ inline bool operator==(const group_stopped& x, const group_stopped& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_stopped& x) {
-  return f(caf::meta::type_name("checkpoint.group_stopped"), x.group, x.reason);
+  return f(caf::meta::type_name(group_stopped::type_name), x.group, x.reason);
 }
 
 /// How a group is started.
 struct group_options {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_options";
+
   /// The lookahead limit (0: none); absent means the node's default. A group
   /// already running with another limit refuses the start.
   caf::optional<int32_t> lookahead;
@@ -90,11 +99,14 @@ struct group_options {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_options& x) {
-  return f(caf::meta::type_name("checkpoint.group_options"), x.lookahead);
+  return f(caf::meta::type_name(group_options::type_name), x.lookahead);
 }
 
 /// Where a group stands: its bounds and every partition.
 struct group_status {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_status";
+
   /// The group's canonical name.
   std::string group;
 
@@ -117,7 +129,7 @@ struct group_status {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_status& x) {
-  return f(caf::meta::type_name("checkpoint.group_status"), x.group, x.bounds,
+  return f(caf::meta::type_name(group_status::type_name), x.group, x.bounds,
            x.lookahead, x.subscribers, x.partitions, x.holding_back);
 }
 

@@ -13,6 +13,9 @@ namespace checkpoint {
 /// A hybrid logical clock timestamp: wall-clock nanoseconds, then a logical
 /// counter that orders events within the same nanosecond.
 struct hlc_time {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.hlc_time";
+
   /// The greatest logical counter (int32).
   static constexpr int32_t max_logical = 2147483647;
 
@@ -65,11 +68,14 @@ caf::expected<hlc_time> parse_hlc(std::string_view text);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hlc_time& x) {
-  return f(caf::meta::type_name("checkpoint.hlc_time"), x.nanos, x.logical);
+  return f(caf::meta::type_name(hlc_time::type_name), x.nanos, x.logical);
 }
 
 /// A half-open range of times, `[min, max)`.
 struct hlc_range {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.hlc_range";
+
   hlc_time min;
   hlc_time max;
 
@@ -99,7 +105,7 @@ std::string to_string(const hlc_range& r);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hlc_range& x) {
-  return f(caf::meta::type_name("checkpoint.hlc_range"), x.min, x.max);
+  return f(caf::meta::type_name(hlc_range::type_name), x.min, x.max);
 }
 
 } // namespace checkpoint

@@ -22,6 +22,9 @@ caf::expected<std::string> canonical_name(std::string_view raw,
 
 /// A named set of tables that are processed together.
 struct table_group {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.table_group";
+
   /// The group's name; checkpoints are keyed by it.
   std::string name;
 
@@ -39,7 +42,7 @@ inline bool operator==(const table_group& x, const table_group& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, table_group& x) {
-  return f(caf::meta::type_name("checkpoint.table_group"), x.name,
+  return f(caf::meta::type_name(table_group::type_name), x.name,
            x.enclosing_schema, x.tables);
 }
 

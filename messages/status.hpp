@@ -13,6 +13,9 @@ namespace checkpoint {
 
 /// Where one partition of a group stands.
 struct partition_status {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.partition_status";
+
   /// The partition's canonical name.
   std::string partition;
 
@@ -37,7 +40,7 @@ inline bool operator==(const partition_status& x, const partition_status& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
-  return f(caf::meta::type_name("checkpoint.partition_status"), x.partition,
+  return f(caf::meta::type_name(partition_status::type_name), x.partition,
            x.head, x.first_unapplied, x.unapplied, x.last_advance);
 }
 
