@@ -71,7 +71,8 @@ struct fixture : point_to_point_fixture<node_fixture> {
     sup = earth.sys.spawn(supervisor_impl, cfg, worker);
     exec_all();
     prepare_connection(earth, mars, "earth", 8080);
-    earth.publish(sup, 8080);
+    // As checkpointd does: the public handle, not the control handle.
+    earth.publish(supervisor_actor{sup}, 8080);
     remote_sup = mars.remote_actor<supervisor_actor>("earth", 8080);
   }
 
@@ -231,6 +232,15 @@ CAF_TEST(malformed requests from a remote node change nothing) {
   CAF_CHECK_EQUAL(ok(advance_atom::value, "p", t(6)), "accepted");
   CAF_CHECK_EQUAL(ask<hlc_range>(*g, bounds_atom::value),
                   including(zero_time, t(6)));
+}
+
+CAF_TEST(the published supervisor offers only the client operations) {
+  // The node's own messages (shutdown, bootstrap, ...) are not announced:
+  // a remote node cannot take the control handle.
+  mars.sched.inline_next_enqueue();
+  mars.sched.after_next_enqueue(mars.run_all_nodes);
+  auto control = mars.mm.remote_actor<supervisor_control>("earth", 8080);
+  CAF_CHECK(!control);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
