@@ -18,7 +18,7 @@ namespace checkpoint {
 
 namespace {
 
-using self_ptr = group_actor::stateful_pointer<group_state>;
+using self_ptr = group_control::stateful_pointer<group_state>;
 
 using clock = std::chrono::steady_clock;
 
@@ -133,14 +133,14 @@ void refresh(self_ptr self) {
 
 void finish_if_stopping(self_ptr self) {
   auto& st = self->state;
-  if (!st.stopping || st.writing || !st.queue.empty())
+  if (st.stopping.empty() || st.writing || !st.queue.empty())
     return;
   auto err = make_error(ec::shutting_down,
                         "group '" + st.group + "' is shutting down");
   deliver_all(st.waiting_for_refresh, err);
   deliver_all(st.refreshing_for, err);
   deliver_all(st.waiting_for_bounds, err);
-  st.stopping->deliver(ok_atom::value);
+  deliver_all(st.stopping, ok_atom::value);
   self->quit();
 }
 
@@ -172,6 +172,8 @@ void write(self_ptr self) {
   if (st.metrics)
     st.metrics->batch_size.observe(n);
   st.queue.erase(first, last);
+  if (st.queue.empty())
+    std::vector<queued_operation>{}.swap(st.queue); // see group_state::queue
   st.writing = true;
   // Sends the next batch before this one is answered: the write in flight
   // is what every queued request waits for.
@@ -236,7 +238,7 @@ void write(self_ptr self) {
 caf::typed_response_promise<ok_atom> enqueue(self_ptr self, operation op) {
   auto& st = self->state;
   auto rp = self->make_response_promise<ok_atom>();
-  if (st.stopping) {
+  if (!st.stopping.empty()) {
     rp.deliver(make_error(ec::shutting_down,
                           "group '" + st.group + "' is shutting down"));
     return rp;
@@ -291,9 +293,9 @@ group_status make_status(self_ptr self, std::vector<partition_status> parts) {
 
 } // namespace
 
-group_actor::behavior_type
-group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
-           group_config cfg, store_worker store, supervisor_actor parent,
+group_control::behavior_type
+group_impl(group_control::stateful_pointer<group_state> self, std::string group,
+           group_config cfg, store_worker store, supervisor_control parent,
            std::vector<bounds_subscriber> subscribers) {
   auto& st = self->state;
   st.group = std::move(group);
@@ -364,13 +366,18 @@ group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
       return ok_atom::value;
     },
     [self](shutdown_atom) {
+      // A second request is answered with the first.
       auto rp = self->make_response_promise<ok_atom>();
-      self->state.stopping = rp;
+      self->state.stopping.push_back(rp);
       finish_if_stopping(self);
       return rp;
     },
     [self](changed_atom) { refresh(self); },
     [self](tick_atom) {
+      // Only the group's own timer drives the periodic refresh: a tick from
+      // anyone else would start another chain of timers.
+      if (self->current_sender() != self->ctrl())
+        return;
       // Back off while idle; a change or a write resets the period.
       auto& st = self->state;
       refresh(self);

@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <checkpoint/actors/control.hpp>
 #include <checkpoint/actors/metrics.hpp>
 #include <checkpoint/actors/store_worker.hpp>
 #include <checkpoint/messages/actors.hpp>
@@ -71,10 +72,11 @@ struct group_state {
 
   /// Informed of subscriber changes, so that it can re-attach them after a
   /// crash; may be null.
-  supervisor_actor parent;
+  supervisor_control parent;
 
-  /// Operations waiting for the next transaction, in arrival order. A
-  /// vector, not a deque: an idle group then holds no queue memory at all.
+  /// Operations waiting for the next transaction, in arrival order. Its
+  /// memory is released whenever a write takes the whole queue, so an idle
+  /// group holds no queue memory, also after a burst.
   std::vector<queued_operation> queue;
 
   /// Whether a transaction of this group is in flight.
@@ -113,15 +115,16 @@ struct group_state {
   /// The group's metrics in `cfg.metrics`, or null.
   group_metrics* metrics = nullptr;
 
-  /// Set by a shutdown request: answered once the queue is empty.
-  caf::optional<caf::typed_response_promise<ok_atom>> stopping;
+  /// The shutdown requests, answered once the queue is empty; while there
+  /// are any, the group takes no new work.
+  std::vector<caf::typed_response_promise<ok_atom>> stopping;
 };
 
 /// Implements the group actor for the canonical group name `group`,
 /// attaching `subscribers` from the start (used when restarting).
-group_actor::behavior_type
-group_impl(group_actor::stateful_pointer<group_state> self, std::string group,
-           group_config cfg, store_worker store, supervisor_actor parent,
+group_control::behavior_type
+group_impl(group_control::stateful_pointer<group_state> self, std::string group,
+           group_config cfg, store_worker store, supervisor_control parent,
            std::vector<bounds_subscriber> subscribers);
 
 } // namespace checkpoint

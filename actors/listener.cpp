@@ -58,7 +58,7 @@ void wait_once(self_ptr self) {
 
 listener_actor::behavior_type
 listener_impl(listener_actor::stateful_pointer<listener_state> self,
-              postgres_options opts, supervisor_actor sup,
+              postgres_options opts, supervisor_control sup,
               listener_config cfg) {
   auto& st = self->state;
   st.cfg = cfg;
@@ -71,7 +71,7 @@ listener_impl(listener_actor::stateful_pointer<listener_state> self,
 }
 
 listener_actor spawn_listener(caf::actor_system& sys, postgres_options opts,
-                              supervisor_actor sup, listener_config cfg) {
+                              supervisor_control sup, listener_config cfg) {
   return sys.spawn<caf::detached>(listener_impl, std::move(opts),
                                   std::move(sup), cfg);
 }

@@ -6,7 +6,7 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_actor.hpp>
 
-#include <checkpoint/messages/actors.hpp>
+#include <checkpoint/actors/control.hpp>
 #include <checkpoint/storage/postgres_listener.hpp>
 
 namespace checkpoint {
@@ -41,7 +41,7 @@ struct listener_state {
   std::unique_ptr<postgres_listener> source;
 
   /// Whose groups to wake.
-  supervisor_actor sup;
+  supervisor_control sup;
 
   /// Whether the last wait failed (reported once, not on every retry).
   bool failing = false;
@@ -50,13 +50,14 @@ struct listener_state {
 /// Implements the listener on `opts`' database, waking the groups of `sup`.
 listener_actor::behavior_type
 listener_impl(listener_actor::stateful_pointer<listener_state> self,
-              postgres_options opts, supervisor_actor sup, listener_config cfg);
+              postgres_options opts, supervisor_control sup,
+              listener_config cfg);
 
 /// Spawns the listener as a detached actor (it blocks in poll). It holds no
 /// reference that keeps the node alive, but the node must stop it with an
 /// exit message before the actor system shuts down; it notices the exit
 /// within `cfg.poll_timeout`.
 listener_actor spawn_listener(caf::actor_system& sys, postgres_options opts,
-                              supervisor_actor sup, listener_config cfg = {});
+                              supervisor_control sup, listener_config cfg = {});
 
 } // namespace checkpoint

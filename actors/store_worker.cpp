@@ -37,7 +37,10 @@ auto with_store(store_worker_state& st, F f) -> decltype(f(*st.db)) {
 
 // The pool's dispatch: the worker with the fewest calls in hand, the first
 // of them on a tie. Workers are identified by actor ID, because the pool
-// drops a worker that exits from its list.
+// drops a worker that exits from its list. CAF's pool never calls this
+// without workers: it answers requests itself then (with an empty message,
+// which requesters see as `unexpected_response`), and it quits when its last
+// worker exits.
 class least_busy {
 public:
   using counters

@@ -16,17 +16,31 @@ namespace checkpoint {
 
 namespace {
 
-using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
+using self_ptr = supervisor_control::stateful_pointer<supervisor_state>;
+
+using group_iter = std::map<std::string, supervised_group>::iterator;
 
 group_actor spawn_group(self_ptr self, const std::string& name,
                         supervised_group& entry) {
   auto cfg = self->state.cfg.groups;
   cfg.lookahead = entry.lookahead;
   entry.handle = self->spawn(group_impl, name, cfg, self->state.store,
-                             supervisor_actor{self}, entry.subscribers);
+                             supervisor_control{self}, entry.subscribers);
+  entry.started = self->clock().now();
   self->monitor(entry.handle);
   return entry.handle;
 }
+
+// Forgets a group that stopped for good, telling its subscribers why: no
+// more updates come, and a watch must not wait for them.
+void forget(self_ptr self, group_iter i, const std::string& reason) {
+  for (auto& sub : i->second.subscribers)
+    self->send(sub, group_stopped{i->first, reason});
+  self->state.groups.erase(i);
+}
+
+const std::string stopped_on_request = "stopped on request";
+const std::string node_shutting_down = "the node is shutting down";
 
 caf::expected<group_actor> start(self_ptr self, const table_group& tg,
                                  const group_options& opts) {
@@ -44,6 +58,9 @@ caf::expected<group_actor> start(self_ptr self, const table_group& tg,
   auto i = st.groups.find(*name);
   if (i != st.groups.end()) {
     auto& entry = i->second;
+    if (entry.stop_requested)
+      return make_error(ec::shutting_down,
+                        "group '" + *name + "' is being stopped");
     if (opts.lookahead && *opts.lookahead != entry.lookahead)
       return make_error(ec::lookahead_conflict,
                         "group '" + *name + "' runs with lookahead "
@@ -68,10 +85,18 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
     return;
   auto& entry = i->second;
   entry.handle = nullptr;
-  if (!st.stopping.empty() || !msg.reason) {
-    st.groups.erase(i);
+  if (!st.stopping.empty() || entry.stop_requested || !msg.reason) {
+    auto reason = !st.stopping.empty()   ? node_shutting_down
+                  : entry.stop_requested ? stopped_on_request
+                                         : std::string{"exited"};
+    if (msg.reason)
+      reason += " (exit reason: " + describe(msg.reason) + ")";
+    forget(self, i, reason);
     return;
   }
+  // A group that ran well for a while starts over with the first delay.
+  if (self->clock().now() - entry.started >= st.cfg.healthy_after)
+    entry.restart_delay = st.cfg.restart_delay;
   spdlog::error(
     "msg=\"group crashed\" group={} error={} restart_in={}ms", logfmt(i->first),
     logfmt(describe(msg.reason)),
@@ -89,29 +114,35 @@ void shutdown(self_ptr self, caf::typed_response_promise<ok_atom> rp) {
   // A second request waits for the drain that the first one started.
   if (st.stopping.size() > 1)
     return;
-  auto pending = std::make_shared<size_t>(0);
-  auto finish = [self, pending] {
+  // Groups waiting for a restart stop here and now.
+  for (auto i = st.groups.begin(); i != st.groups.end();)
+    if (i->second.handle)
+      ++i;
+    else
+      forget(self, i++, node_shutting_down);
+  auto pending = std::make_shared<size_t>(st.groups.size());
+  // The supervisor exits after the last drain, before the down messages of
+  // the groups would arrive: their subscribers are told here.
+  auto finish = [self, pending](const std::string& name) {
+    auto i = self->state.groups.find(name);
+    if (i != self->state.groups.end())
+      forget(self, i, node_shutting_down);
     if (--*pending > 0)
       return;
     for (auto& waiting : self->state.stopping)
       waiting.deliver(ok_atom::value);
     self->quit();
   };
-  for (auto& [name, entry] : st.groups)
-    if (entry.handle)
-      ++*pending;
   if (*pending == 0) {
     ++*pending;
-    finish();
+    finish({});
     return;
   }
   for (auto& [name, entry] : st.groups) {
-    if (!entry.handle)
-      continue;
     // A group that fails to drain in time is stopped all the same.
     self->request(entry.handle, st.cfg.shutdown_timeout, shutdown_atom::value)
-      .then([finish](ok_atom) { finish(); },
-            [finish](caf::error&) { finish(); });
+      .then([finish, name = name](ok_atom) { finish(name); },
+            [finish, name = name](caf::error&) { finish(name); });
   }
 }
 
@@ -123,10 +154,33 @@ void fail_scan(self_ptr self,
                                 self->state.cfg.groups.store_timeout));
 }
 
+// Stops one group on a client's request; answered once it drained.
+caf::result<ok_atom> stop(self_ptr self, const std::string& group) {
+  auto& st = self->state;
+  auto name = canonical_name(group, "group");
+  if (!name)
+    return std::move(name.error());
+  auto i = st.groups.find(*name);
+  if (i == st.groups.end())
+    return ok_atom::value;
+  auto& entry = i->second;
+  if (!entry.handle) {
+    forget(self, i, stopped_on_request);
+    return ok_atom::value;
+  }
+  // Its subscribers are told when its down message arrives (on_down).
+  entry.stop_requested = true;
+  auto rp = self->make_response_promise<ok_atom>();
+  self->request(entry.handle, st.cfg.shutdown_timeout, shutdown_atom::value)
+    .then([rp](ok_atom) mutable { rp.deliver(ok_atom::value); },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
 } // namespace
 
-supervisor_actor::behavior_type
-supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
+supervisor_control::behavior_type
+supervisor_impl(supervisor_control::stateful_pointer<supervisor_state> self,
                 supervisor_config cfg, store_worker store) {
   self->state.cfg = cfg;
   self->state.store = std::move(store);
@@ -135,6 +189,7 @@ supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
   return {
     [self](start_atom, const table_group& tg, const group_options& opts)
       -> caf::result<group_actor> { return start(self, tg, opts); },
+    [self](stop_atom, const std::string& group) { return stop(self, group); },
     [self](groups_atom) {
       std::vector<std::string> names;
       for (auto& kv : self->state.groups)

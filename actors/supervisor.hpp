@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_clock.hpp>
 #include <caf/optional.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <checkpoint/actors/control.hpp>
 #include <checkpoint/actors/group.hpp>
 #include <checkpoint/actors/store_worker.hpp>
 #include <checkpoint/messages/actors.hpp>
@@ -28,6 +30,10 @@ struct supervisor_config {
   /// The longest delay before a restart.
   caf::timespan max_restart_delay = std::chrono::seconds(10);
 
+  /// A group that ran this long since its last start is healthy: its next
+  /// crash is restarted after `restart_delay` again.
+  caf::timespan healthy_after = std::chrono::seconds(60);
+
   /// How long each group may take to drain at shutdown.
   caf::timespan shutdown_timeout = std::chrono::seconds(60);
 };
@@ -35,7 +41,13 @@ struct supervisor_config {
 /// What the supervisor knows about one group.
 struct supervised_group {
   /// The running actor; null while a restart is pending.
-  group_actor handle;
+  group_control handle;
+
+  /// When `handle` was spawned, to tell a healthy group from a crashing one.
+  caf::actor_clock::time_point started;
+
+  /// Whether a client asked to stop the group: it is not restarted.
+  bool stop_requested = false;
 
   /// The group's lookahead limit, fixed while this process runs it.
   int32_t lookahead = 0;
@@ -68,8 +80,8 @@ struct supervisor_state {
 
 /// Implements the supervisor. It does not own `store`: whoever spawned the
 /// workers stops them after the supervisor's shutdown.
-supervisor_actor::behavior_type
-supervisor_impl(supervisor_actor::stateful_pointer<supervisor_state> self,
+supervisor_control::behavior_type
+supervisor_impl(supervisor_control::stateful_pointer<supervisor_state> self,
                 supervisor_config cfg, store_worker store);
 
 } // namespace checkpoint

@@ -163,7 +163,7 @@ std::string window_text(const hlc_range& r, wall_clock::time_point now) {
 /// and prints one line per tick.
 using reporter_actor = caf::typed_actor<
   // The group's bounds (it is a `bounds_subscriber`).
-  caf::reacts_to<bounds_update>,
+  caf::reacts_to<bounds_update>, caf::reacts_to<group_stopped>,
   // The node acknowledged one Advance.
   caf::reacts_to<advance_atom>,
   // The node acknowledged one Commit.
@@ -239,6 +239,10 @@ reporter_impl(reporter_actor::stateful_pointer<reporter_state> self,
   self->delayed_send(self, 1s, tick_atom::value);
   return {
     [self](const bounds_update& update) { self->state.bounds = update.bounds; },
+    [self](const group_stopped& x) {
+      std::cerr << "checkpoint-demo: group stopped: " << x.reason << std::endl;
+      self->quit();
+    },
     [self](advance_atom) { ++self->state.advances; },
     [self](commit_atom) { ++self->state.commits; },
     [self, timeout](tick_atom) {
@@ -264,7 +268,7 @@ reporter_impl(reporter_actor::stateful_pointer<reporter_state> self,
 /// Applies and commits each new window of the group's bounds.
 using applier_actor = caf::typed_actor<
   // The group's bounds (it is a `bounds_subscriber`).
-  caf::reacts_to<bounds_update>,
+  caf::reacts_to<bounds_update>, caf::reacts_to<group_stopped>,
   // The simulated apply of the current window is done.
   caf::reacts_to<tick_atom>>;
 
@@ -312,6 +316,7 @@ applier_impl(applier_pointer self, group_actor group, reporter_actor reporter,
       self->state.bounds = update.bounds;
       apply_next(self);
     },
+    [self](const group_stopped&) { self->quit(); },
     [self, timeout](tick_atom) {
       if (!self->state.applying)
         return;

@@ -153,7 +153,8 @@ int report(const caf::error& err) {
 }
 
 /// Subscribes to a group and prints each bounds change, the current bounds
-/// first, until `cmd.count` lines are out or the node is lost.
+/// first, until `cmd.count` lines are out, the group stops for good or the
+/// node is lost (both exit 3).
 void watch(caf::scoped_actor& self, caf::actor_system& sys,
            const command_line& cl, const ctl::watch& cmd,
            const supervisor_actor& sup, const group_actor& group, int& status) {
@@ -170,9 +171,15 @@ void watch(caf::scoped_actor& self, caf::actor_system& sys,
       [&](const bounds_update& update) {
         std::cout << render(cl, update.group, update.bounds) << std::endl;
       },
+      [&](const group_stopped& stopped) {
+        std::cerr << "checkpointctl: group " << printable(stopped.group)
+                  << " stopped on node " << cl.node << ": "
+                  << printable(stopped.reason) << std::endl;
+        status = exit_unreachable;
+      },
       [&](const caf::down_msg& msg) {
         std::cerr << "checkpointctl: lost node " << cl.node << ": "
-                  << describe(msg.reason) << std::endl;
+                  << printable(describe(msg.reason)) << std::endl;
         status = exit_unreachable;
       });
   self->send_exit(sub, caf::exit_reason::user_shutdown);

@@ -61,7 +61,7 @@ store_opener opener(const node_config& cfg) {
 }
 
 /// Asks the supervisor to drain and stop its groups, then stops the workers.
-void stop(caf::scoped_actor& self, const supervisor_actor& sup,
+void stop(caf::scoped_actor& self, const supervisor_control& sup,
           const store_worker& pool, caf::timespan timeout) {
   self->request(sup, timeout, shutdown_atom::value)
     .receive([](ok_atom) {},

@@ -94,8 +94,10 @@ caf::error client_config::parse_defaults() {
 }
 
 bounds_subscriber::behavior_type forward_bounds(caf::actor sink) {
-  return {
-    [sink](const bounds_update& update) { caf::anon_send(sink, update); }};
+  return {[sink](const bounds_update& update) { caf::anon_send(sink, update); },
+          [sink](const group_stopped& stopped) {
+            caf::anon_send(sink, stopped);
+          }};
 }
 
 caf::expected<supervisor_actor> connect_supervisor(caf::scoped_actor& self,

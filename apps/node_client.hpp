@@ -100,8 +100,9 @@ struct client_config : caf::actor_system_config {
   caf::error parse_defaults();
 };
 
-/// A subscriber that forwards every bounds update to `sink`: how a blocking
-/// actor of a client program subscribes to a group.
+/// A subscriber that forwards every bounds update and the group's
+/// `group_stopped` to `sink`: how a blocking actor of a client program
+/// subscribes to a group.
 bounds_subscriber::behavior_type forward_bounds(caf::actor sink);
 
 /// Connects to the supervisor that `addr` publishes, over TLS when the

@@ -239,7 +239,7 @@ public:
     return sys_;
   }
 
-  const supervisor_actor& supervisor() const {
+  const supervisor_control& supervisor() const {
     return supervisor_;
   }
 
@@ -247,7 +247,7 @@ private:
   node_config cfg_;
   caf::actor_system sys_;
   store_worker pool_;
-  supervisor_actor supervisor_;
+  supervisor_control supervisor_;
 };
 
 std::vector<std::string> partition_names(const char* prefix, size_t n) {
@@ -315,6 +315,7 @@ subscriber_impl(bounds_subscriber::pointer self, bench_clock::time_point origin,
       self->request(group, request_timeout, commit_atom::value, update.bounds)
         .then([](ok_atom) {}, [log](caf::error&) { ++log->failed_commits; });
     },
+    [self](const group_stopped&) { self->quit(); },
   };
 }
 

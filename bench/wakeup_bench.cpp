@@ -105,7 +105,7 @@ private:
   node_config cfg_;
   caf::actor_system sys_{cfg_};
   store_worker pool_;
-  supervisor_actor sup_;
+  supervisor_control sup_;
   listener_actor listener_;
 };
 

@@ -25,6 +25,9 @@ inline caf::behavior printer(caf::event_based_actor*) {
     [](const bounds_update& x) {
       std::cout << x.group << ": " << to_string(x.bounds) << std::endl;
     },
+    [](const group_stopped& x) {
+      std::cout << x.group << " stopped: " << x.reason << std::endl;
+    },
     [](ok_atom) { return ok_atom::value; },
   };
 }

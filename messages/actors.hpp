@@ -38,6 +38,7 @@ using scan_atom = caf::atom_constant<caf::atom("scan")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
@@ -47,6 +48,9 @@ using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
 
 /// Tells a subscriber the new bounds of a group.
 struct bounds_update {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.bounds_update";
+
   /// The group's canonical name.
   std::string group;
 
@@ -61,11 +65,37 @@ inline bool operator==(const bounds_update& x, const bounds_update& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bounds_update& x) {
-  return f(caf::meta::type_name("checkpoint.bounds_update"), x.group, x.bounds);
+  return f(caf::meta::type_name(bounds_update::type_name), x.group, x.bounds);
+}
+
+/// Tells a subscriber that a group stopped for good on its node (stopped on
+/// request or by the node's shutdown): no more updates come. Not sent when
+/// the supervisor restarts a crashed group; it re-attaches the subscribers.
+struct group_stopped {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_stopped";
+
+  /// The group's canonical name.
+  std::string group;
+
+  /// Why it stopped, for people.
+  std::string reason;
+};
+
+inline bool operator==(const group_stopped& x, const group_stopped& y) {
+  return x.group == y.group && x.reason == y.reason;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_stopped& x) {
+  return f(caf::meta::type_name(group_stopped::type_name), x.group, x.reason);
 }
 
 /// How a group is started.
 struct group_options {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_options";
+
   /// The lookahead limit (0: none); absent means the node's default. A group
   /// already running with another limit refuses the start.
   caf::optional<int32_t> lookahead;
@@ -73,11 +103,14 @@ struct group_options {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_options& x) {
-  return f(caf::meta::type_name("checkpoint.group_options"), x.lookahead);
+  return f(caf::meta::type_name(group_options::type_name), x.lookahead);
 }
 
 /// Where a group stands: its bounds and every partition.
 struct group_status {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.group_status";
+
   /// The group's canonical name.
   std::string group;
 
@@ -101,7 +134,7 @@ struct group_status {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_status& x) {
-  return f(caf::meta::type_name("checkpoint.group_status"), x.group, x.bounds,
+  return f(caf::meta::type_name(group_status::type_name), x.group, x.bounds,
            x.lookahead, x.subscribers, x.partitions, x.holding_back);
 }
 
@@ -110,9 +143,12 @@ typename Inspector::result_type inspect(Inspector& f, group_status& x) {
 /// An actor that wants to know when a group's bounds change.
 using bounds_subscriber = caf::typed_actor<
   // Receives the current bounds at once, then every change.
-  caf::reacts_to<bounds_update>>;
+  caf::reacts_to<bounds_update>,
+  // The group stopped for good: the last message about it.
+  caf::reacts_to<group_stopped>>;
 
-/// The single writer of one table group on a node.
+/// The single writer of one table group on a node, as clients see it. The
+/// group's internal messages are in `group_control` (actors/control.hpp).
 using group_actor = caf::typed_actor<
   // Records that a partition delivered everything up to a time (Advance).
   caf::replies_to<advance_atom, std::string, hlc_time>::with<ok_atom>,
@@ -129,16 +165,11 @@ using group_actor = caf::typed_actor<
   // Sends the current bounds to a subscriber, then every change.
   caf::replies_to<subscribe_atom, bounds_subscriber>::with<ok_atom>,
   // Stops sending bounds changes to a subscriber.
-  caf::replies_to<unsubscribe_atom, bounds_subscriber>::with<ok_atom>,
-  // Stops taking requests, answers everything queued, then exits.
-  caf::replies_to<shutdown_atom>::with<ok_atom>,
-  // The group's rows changed in the store (another node wrote): recompute
-  // the bounds soon. Sent by the supervisor on a store notification.
-  caf::reacts_to<changed_atom>,
-  // Periodic refresh (sent by the group to itself).
-  caf::reacts_to<tick_atom>>;
+  caf::replies_to<unsubscribe_atom, bounds_subscriber>::with<ok_atom>>;
 
-/// Starts, finds and stops the groups of a node.
+/// Starts, finds and stops the groups of a node, as clients see it (what
+/// checkpointd publishes). The node's own messages are in
+/// `supervisor_control` (actors/control.hpp).
 using supervisor_actor = caf::typed_actor<
   // Returns the group's actor, starting it on first use.
   caf::replies_to<start_atom, table_group, group_options>::with<group_actor>,
@@ -146,17 +177,9 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<groups_atom>::with<std::vector<std::string>>,
   // Returns the names of the groups with unapplied checkpoints, sorted.
   caf::replies_to<scan_atom>::with<std::vector<std::string>>,
-  // Starts every group with unapplied checkpoints; returns their names.
-  caf::replies_to<bootstrap_atom>::with<std::vector<std::string>>,
-  // Drains and stops every group, then exits.
-  caf::replies_to<shutdown_atom>::with<ok_atom>,
-  // The rows of the group with this canonical name changed in the store
-  // (another node wrote): a running group recomputes its bounds; ignored
-  // for a group not running here.
-  caf::reacts_to<changed_atom, std::string>,
-  // Restarts a crashed group (sent by the supervisor to itself).
-  caf::reacts_to<restart_atom, std::string>,
-  // A group's current subscribers, kept to re-attach them after a crash.
-  caf::reacts_to<subscribe_atom, std::string, std::vector<bounds_subscriber>>>;
+  // Stops the group with this name: it answers everything queued, tells its
+  // subscribers `group_stopped` and exits; answered once it has. A group
+  // that is not running is no error (nothing to stop).
+  caf::replies_to<stop_atom, std::string>::with<ok_atom>>;
 
 } // namespace checkpoint

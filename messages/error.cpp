@@ -1,8 +1,5 @@
 #include <checkpoint/messages/error.hpp>
 
-#include <caf/make_message.hpp>
-#include <caf/message.hpp>
-
 namespace checkpoint {
 
 const char* to_string(ec code) {
@@ -33,12 +30,11 @@ bool is_retryable(ec code) {
 }
 
 caf::error make_error(ec code) {
-  return caf::error{static_cast<uint8_t>(code), error_category};
+  return caf::error{code};
 }
 
 caf::error make_error(ec code, std::string context) {
-  return caf::error{static_cast<uint8_t>(code), error_category,
-                    caf::make_message(std::move(context))};
+  return caf::error{code, std::move(context)};
 }
 
 ec code_of(const caf::error& err) {

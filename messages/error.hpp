@@ -5,11 +5,10 @@
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 
 namespace checkpoint {
-
-/// The category of every error this component raises.
-constexpr caf::atom_value error_category = caf::atom("checkpoint");
 
 /// The component's error codes. Permanent errors mean "this request is
 /// wrong and will stay wrong"; retryable ones mean "try again later".
@@ -33,6 +32,18 @@ enum class ec : uint8_t {
   /// The component is shutting down and takes no new work.
   shutting_down,
 };
+
+} // namespace checkpoint
+
+// CAF's own binding of the enum to its category: `caf::error{code, context}`
+// and `caf::make_error(code, context)` make errors of it.
+CAF_ERROR_CODE_ENUM(checkpoint::ec, "checkpoint")
+
+namespace checkpoint {
+
+/// The category of every error this component raises (named above).
+constexpr caf::atom_value error_category
+  = caf::detail::error_factory<ec>::category;
 
 /// Returns the code's name, e.g. `going_backwards`.
 const char* to_string(ec code);

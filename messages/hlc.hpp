@@ -13,6 +13,9 @@ namespace checkpoint {
 /// A hybrid logical clock timestamp: wall-clock nanoseconds, then a logical
 /// counter that orders events within the same nanosecond.
 struct hlc_time {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.hlc_time";
+
   /// The greatest logical counter (int32).
   static constexpr int32_t max_logical = 2147483647;
 
@@ -68,11 +71,14 @@ caf::expected<hlc_time> parse_hlc(std::string_view text);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hlc_time& x) {
-  return f(caf::meta::type_name("checkpoint.hlc_time"), x.nanos, x.logical);
+  return f(caf::meta::type_name(hlc_time::type_name), x.nanos, x.logical);
 }
 
 /// A half-open range of times, `[min, max)`.
 struct hlc_range {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.hlc_range";
+
   /// The least time in the range.
   hlc_time min;
   /// The least time after the range.
@@ -107,7 +113,7 @@ std::string to_string(const hlc_range& r);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hlc_range& x) {
-  return f(caf::meta::type_name("checkpoint.hlc_range"), x.min, x.max);
+  return f(caf::meta::type_name(hlc_range::type_name), x.min, x.max);
 }
 
 } // namespace checkpoint

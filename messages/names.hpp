@@ -35,6 +35,9 @@ std::string printable(std::string_view text);
 
 /// A named set of tables that are processed together.
 struct table_group {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.table_group";
+
   /// The group's name; checkpoints are keyed by it.
   std::string name;
 
@@ -53,7 +56,7 @@ inline bool operator==(const table_group& x, const table_group& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, table_group& x) {
-  return f(caf::meta::type_name("checkpoint.table_group"), x.name,
+  return f(caf::meta::type_name(table_group::type_name), x.name,
            x.enclosing_schema, x.tables);
 }
 

@@ -13,6 +13,9 @@ namespace checkpoint {
 
 /// One partition's contribution to the bounds (SEMANTICS.md steps 1-2).
 struct partition_window {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.partition_window";
+
   /// `lower(p)`'s timestamp, or zero; meaningful only when dirty.
   hlc_time min;
   /// The greatest counted timestamp.
@@ -27,12 +30,15 @@ inline bool operator==(const partition_window& x, const partition_window& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_window& x) {
-  return f(caf::meta::type_name("checkpoint.partition_window"), x.min, x.max,
+  return f(caf::meta::type_name(partition_window::type_name), x.min, x.max,
            x.dirty);
 }
 
 /// Where one partition of a group stands.
 struct partition_status {
+  /// Its name on the wire, for inspect() and the registration.
+  static constexpr const char* type_name = "checkpoint.partition_status";
+
   /// The partition's canonical name.
   std::string partition;
 
@@ -62,7 +68,7 @@ inline bool operator==(const partition_status& x, const partition_status& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
-  return f(caf::meta::type_name("checkpoint.partition_status"), x.partition,
+  return f(caf::meta::type_name(partition_status::type_name), x.partition,
            x.head, x.first_unapplied, x.unapplied, x.last_advance, x.window);
 }
 

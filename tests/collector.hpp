@@ -1,6 +1,6 @@
 #pragma once
 
-// A subscriber for the actor suites: it keeps every bounds update it gets.
+// A subscriber for the actor suites: it keeps every message it gets.
 
 #include <utility>
 #include <vector>
@@ -15,6 +15,7 @@ namespace checkpoint::test {
 /// The updates a collector received, in order.
 struct collector_state {
   std::vector<bounds_update> updates;
+  std::vector<group_stopped> stopped;
 };
 
 /// The collector's actor type, for `deref` in tests.
@@ -26,6 +27,7 @@ inline bounds_subscriber::behavior_type
 collector(bounds_subscriber::stateful_pointer<collector_state> self) {
   return {
     [self](bounds_update& x) { self->state.updates.push_back(std::move(x)); },
+    [self](group_stopped& x) { self->state.stopped.push_back(std::move(x)); },
   };
 }
 

@@ -75,3 +75,12 @@ CAF_TEST(describe renders foreign errors like caf) {
   CAF_CHECK_EQUAL(describe(foreign), caf::to_string(foreign));
   CAF_CHECK_EQUAL(describe(caf::error{}), caf::to_string(caf::error{}));
 }
+
+CAF_TEST(caf constructors make errors of the component category) {
+  caf::error err{ec::overloaded, std::string{"queue full"}};
+  CAF_CHECK_EQUAL(err.category(), error_category);
+  CAF_CHECK_EQUAL(code_of(err), ec::overloaded);
+  CAF_CHECK_EQUAL(describe(err), "overloaded: queue full");
+  CAF_CHECK(caf::make_error(ec::bad_input) == ec::bad_input);
+  CAF_CHECK_EQUAL(error_category, caf::atom("checkpoint"));
+}

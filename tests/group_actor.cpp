@@ -10,12 +10,12 @@ namespace {
 
 struct fixture : actor_fixture {
   group_config cfg;
-  group_actor group;
+  group_control group;
 
   void start(group_config config = {}) {
     cfg = config;
     group = sys.spawn(group_impl, std::string{"g"}, cfg, worker,
-                      supervisor_actor{}, std::vector<bounds_subscriber>{});
+                      supervisor_control{}, std::vector<bounds_subscriber>{});
   }
 
   ~fixture() override {
@@ -28,7 +28,7 @@ struct fixture : actor_fixture {
   }
 
   group_state& state() {
-    return deref<caf::stateful_actor<group_state, group_actor::base>>(group)
+    return deref<caf::stateful_actor<group_state, group_control::base>>(group)
       .state;
   }
 
@@ -301,7 +301,7 @@ CAF_TEST(a store that does not answer fails requests as store_unavailable) {
   group_config config;
   config.refresh_interval = caf::timespan{0};
   group = sys.spawn(group_impl, std::string{"g"}, config, silent,
-                    supervisor_actor{}, std::vector<bounds_subscriber>{});
+                    supervisor_control{}, std::vector<bounds_subscriber>{});
   drain();
   auto adv = self->request(group, caf::infinite, advance_atom::value,
                            std::string{"p"}, t(1));
@@ -344,6 +344,77 @@ CAF_TEST(shutdown answers everything queued before the group exits) {
   CAF_REQUIRE(hist);
   CAF_CHECK_EQUAL(hist->size(), 3u);
   group = nullptr;
+}
+
+CAF_TEST(a tick from anyone but the group itself is ignored) {
+  start();
+  drain();
+  auto before = db->bounds_calls;
+  // A client holding the control handle cannot start another refresh chain.
+  self->send(group, tick_atom::value);
+  expect((tick_atom), from(self).to(group));
+  drain();
+  CAF_CHECK_EQUAL(db->bounds_calls, before);
+  // The group's own timer (the first one due) still refreshes.
+  CAF_REQUIRE(sched.trigger_timeout());
+  expect((tick_atom), from(group).to(group));
+  drain();
+  CAF_CHECK_EQUAL(db->bounds_calls, before + 1);
+}
+
+CAF_TEST(a second shutdown request is answered too) {
+  start();
+  drain();
+  self->send(group, advance_atom::value, std::string{"p"}, t(1));
+  self->send(group, shutdown_atom::value);
+  self->send(group, shutdown_atom::value);
+  drain();
+  // The advance and both shutdowns; a lost promise would leave two answers.
+  size_t oks = 0;
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](ok_atom) { ++oks; },
+                  [](caf::error& err) { CAF_FAIL(describe(err)); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK_EQUAL(oks, 3u);
+  group = nullptr;
+}
+
+CAF_TEST(a drained queue holds no memory after a burst) {
+  start();
+  drain();
+  constexpr int n = 10;
+  for (int i = 1; i <= n; ++i)
+    self->send(group, advance_atom::value, std::string{"p"}, t(i));
+  // The group takes all ten before the worker runs: one write, nine queued.
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  CAF_CHECK_EQUAL(state().queue.size(), static_cast<size_t>(n - 1));
+  drain();
+  CAF_CHECK_EQUAL(state().queue.capacity(), 0u);
+  for (int i = 0; i < n; ++i)
+    self->receive([](ok_atom) {},
+                  [](caf::error& err) { CAF_FAIL(describe(err)); });
+}
+
+// SEMANTICS.md, "Lookahead example": the group's own limit, not 0, reaches
+// the bounds computation.
+CAF_TEST(a group with a lookahead limit publishes bounds that use it) {
+  group_config config;
+  config.lookahead = 4;
+  start(config);
+  drain();
+  for (int64_t n = 1; n <= 10; ++n)
+    CAF_CHECK(ask<ok_atom>(group, advance_atom::value, "p", hlc_time{n, 0}));
+  CAF_CHECK_EQUAL(bounds(), including(zero_time, hlc_time{5, 0}));
+  CAF_CHECK(ask<ok_atom>(group, commit_atom::value,
+                         including(zero_time, hlc_time{1, 0})));
+  CAF_CHECK_EQUAL(bounds(), including(hlc_time{1, 0}, hlc_time{5, 0}));
+  CAF_CHECK(ask<ok_atom>(group, commit_atom::value,
+                         including(zero_time, hlc_time{2, 0})));
+  CAF_CHECK_EQUAL(bounds(), including(hlc_time{2, 0}, hlc_time{6, 0}));
+  CAF_CHECK(ask<ok_atom>(group, commit_atom::value,
+                         including(zero_time, hlc_time{10, 0})));
+  CAF_CHECK_EQUAL(bounds(), including(hlc_time{10, 0}, hlc_time{10, 0}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -26,7 +26,7 @@ struct fixture : actor_fixture {
     group_config cfg;
     cfg.metrics = &registry;
     group = sys.spawn(group_impl, std::string{"g"}, cfg, worker,
-                      supervisor_actor{}, std::vector<bounds_subscriber>{});
+                      supervisor_control{}, std::vector<bounds_subscriber>{});
     drain();
   }
 

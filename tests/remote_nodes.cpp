@@ -57,7 +57,7 @@ std::vector<std::string> stored(store& db, const std::string& group) {
 struct fixture : point_to_point_fixture<node_fixture> {
   std::shared_ptr<memory_store> db = std::make_shared<memory_store>();
   store_worker worker;
-  supervisor_actor sup;
+  supervisor_control sup;
   supervisor_actor remote_sup;
 
   fixture() {
@@ -71,7 +71,8 @@ struct fixture : point_to_point_fixture<node_fixture> {
     sup = earth.sys.spawn(supervisor_impl, cfg, worker);
     exec_all();
     prepare_connection(earth, mars, "earth", 8080);
-    earth.publish(sup, 8080);
+    // As checkpointd does: the public handle, not the control handle.
+    earth.publish(supervisor_actor{sup}, 8080);
     remote_sup = mars.remote_actor<supervisor_actor>("earth", 8080);
   }
 
@@ -99,11 +100,12 @@ struct fixture : point_to_point_fixture<node_fixture> {
   group_state& group_on_earth(const std::string& name) {
     auto& sup_state
       = earth
-          .deref<caf::stateful_actor<supervisor_state, supervisor_actor::base>>(
+          .deref<
+            caf::stateful_actor<supervisor_state, supervisor_control::base>>(
             sup)
           .state;
     return earth
-      .deref<caf::stateful_actor<group_state, group_actor::base>>(
+      .deref<caf::stateful_actor<group_state, group_control::base>>(
         sup_state.groups.at(name).handle)
       .state;
   }
@@ -230,6 +232,15 @@ CAF_TEST(malformed requests from a remote node change nothing) {
   CAF_CHECK_EQUAL(ok(advance_atom::value, "p", t(6)), "accepted");
   CAF_CHECK_EQUAL(ask<hlc_range>(*g, bounds_atom::value),
                   including(zero_time, t(6)));
+}
+
+CAF_TEST(the published supervisor offers only the client operations) {
+  // The node's own messages (shutdown, bootstrap, ...) are not announced:
+  // a remote node cannot take the control handle.
+  mars.sched.inline_next_enqueue();
+  mars.sched.after_next_enqueue(mars.run_all_nodes);
+  auto control = mars.mm.remote_actor<supervisor_control>("earth", 8080);
+  CAF_CHECK(!control);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -104,4 +105,31 @@ CAF_TEST(calls go to an idle worker while another is busy) {
   held.receive([](hlc_range) {},
                [](caf::error& err) { CAF_FAIL(describe(err)); });
   self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+// Every worker gone (they only exit by crashing): calls fail instead of
+// reaching the dispatch without a worker to pick.
+CAF_TEST(a pool whose workers are gone fails calls) {
+  test::test_config cfg;
+  caf::actor_system sys{cfg};
+  auto pool = spawn_store_pool(sys, 1, [] {
+    return caf::expected<std::shared_ptr<store>>{
+      std::make_shared<memory_store>()};
+  });
+  caf::scoped_actor self{sys};
+  std::vector<caf::actor> workers;
+  self
+    ->request(caf::actor_cast<caf::actor>(pool), answer_timeout,
+              caf::sys_atom::value, caf::get_atom::value)
+    .receive([&](std::vector<caf::actor>& xs) { workers = std::move(xs); },
+             [](caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_REQUIRE_EQUAL(workers.size(), 1u);
+  self->monitor(workers.front());
+  self->send_exit(workers.front(), caf::exit_reason::kill);
+  self->receive([](const caf::down_msg&) {});
+  self
+    ->request(pool, answer_timeout, bounds_atom::value, std::string{"g"},
+              int32_t{0})
+    .receive([](hlc_range) { CAF_FAIL("a pool without workers answered"); },
+             [](caf::error& err) { CAF_CHECK(err); });
 }

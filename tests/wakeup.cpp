@@ -13,8 +13,8 @@ using namespace checkpoint::test;
 namespace {
 
 struct fixture : actor_fixture {
-  supervisor_actor sup = sys.spawn(supervisor_impl, supervisor_config{},
-                                   worker);
+  supervisor_control sup = sys.spawn(supervisor_impl, supervisor_config{},
+                                     worker);
 
   ~fixture() override {
     self->send(sup, shutdown_atom::value);
