@@ -23,6 +23,7 @@ namespace checkpoint {
 /// Tags a batch of operations for one group.
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
+/// Tags a health probe: the cheapest call that reaches the store.
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 
 /// Opens the store a worker uses. Called on the worker's own thread, again

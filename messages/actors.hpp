@@ -82,6 +82,7 @@ struct group_stopped {
   std::string reason;
 };
 
+/// Same group, same reason.
 inline bool operator==(const group_stopped& x, const group_stopped& y) {
   return x.group == y.group && x.reason == y.reason;
 }

@@ -24,6 +24,7 @@ struct partition_window {
   bool dirty = false;
 };
 
+/// Same start, end and dirtiness.
 inline bool operator==(const partition_window& x, const partition_window& y) {
   return x.min == y.min && x.max == y.max && x.dirty == y.dirty;
 }

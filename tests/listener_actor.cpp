@@ -49,7 +49,7 @@ CAF_TEST(a listener that cannot connect logs without the password) {
   auto listener = sys.spawn(
     listener_impl,
     postgres_options{*dsn + " user=" + secret + " password=" + secret, "s"},
-    supervisor_actor{}, listener_config{});
+    supervisor_control{}, listener_config{});
   // The first wait fails; the retry is a timer, which this does not fire.
   sched.run();
   CAF_CHECK_EQUAL(err.text(), "");
