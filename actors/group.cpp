@@ -1,6 +1,7 @@
 #include <checkpoint/actors/group.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <variant>
 
@@ -28,7 +29,7 @@ struct pending_answer {
   clock::time_point arrived;
   // The Advance or Commit duration metric; null for Ensure or no metrics.
   histogram* duration = nullptr;
-  // The partition of an Advance, for the going-backwards log line.
+  // The partition of an Advance, for the log line of a refused one.
   std::string partition;
 };
 
@@ -131,6 +132,32 @@ void refresh(self_ptr self) {
       });
 }
 
+// Counts and logs an Advance that the store refused as going backwards or as
+// too far in the future: both mean a source that needs looking at.
+void count_refusal(self_ptr self, const std::string& partition,
+                   const caf::error& err) {
+  auto& st = self->state;
+  uint64_t group_state::*count = nullptr;
+  std::atomic<uint64_t> group_metrics::*metric = nullptr;
+  switch (code_of(err)) {
+    case ec::going_backwards:
+      count = &group_state::going_backwards;
+      metric = &group_metrics::going_backwards;
+      break;
+    case ec::far_future:
+      count = &group_state::far_future;
+      metric = &group_metrics::far_future;
+      break;
+    default:
+      return;
+  }
+  ++(st.*count);
+  if (st.metrics)
+    (st.metrics->*metric).fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn("msg=\"advance rejected\" group={} partition={} error={}",
+               logfmt(st.group), logfmt(partition), logfmt(describe(err)));
+}
+
 void finish_if_stopping(self_ptr self) {
   auto& st = self->state;
   if (st.stopping.empty() || st.writing || !st.queue.empty())
@@ -193,16 +220,7 @@ void write(self_ptr self) {
         auto answered = clock::now();
         for (size_t i = 0; i < replies.size(); ++i) {
           auto& answer = replies[i];
-          if (results[i] == ec::going_backwards) {
-            ++st.going_backwards;
-            if (st.metrics)
-              st.metrics->going_backwards.fetch_add(1,
-                                                    std::memory_order_relaxed);
-            spdlog::warn("msg=\"advance rejected\" group={} partition={} "
-                         "error={}",
-                         logfmt(st.group), logfmt(answer.partition),
-                         logfmt(describe(results[i])));
-          }
+          count_refusal(self, answer.partition, results[i]);
           if (results[i])
             answer.reply.deliver(results[i]);
           else

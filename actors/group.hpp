@@ -109,6 +109,9 @@ struct group_state {
   /// Advances rejected as going backwards.
   uint64_t going_backwards = 0;
 
+  /// Advances rejected as too far in the future (`ec::far_future`).
+  uint64_t far_future = 0;
+
   /// Bounds computations that failed.
   uint64_t failed_refreshes = 0;
 

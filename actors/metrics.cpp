@@ -68,6 +68,15 @@ sample_writer time_of(std::atomic<int64_t> group_metrics::*member) {
   };
 }
 
+// A counter of refused Advances.
+sample_writer counter_of(std::atomic<uint64_t> group_metrics::*member) {
+  return [member](std::string& out, const std::string& name,
+                  const std::string& labels, const group_metrics& m) {
+    out += fmt::format("{}{{{}}} {}\n", name, labels,
+                       (m.*member).load(std::memory_order_relaxed));
+  };
+}
+
 sample_writer age_of(std::atomic<int64_t> group_metrics::*member,
                      int64_t now_nanos) {
   return
@@ -135,11 +144,6 @@ metrics_registry::render(std::chrono::system_clock::time_point now) const {
   auto now_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      now.time_since_epoch())
                      .count();
-  auto counter = [](std::string& out, const std::string& name,
-                    const std::string& labels, const group_metrics& m) {
-    out += fmt::format("{}{{{}}} {}\n", name, labels,
-                       m.going_backwards.load(std::memory_order_relaxed));
-  };
   const family families[] = {
     {"checkpoint_advance_duration_seconds", "histogram",
      "Time from an Advance's arrival at the group to its answer.",
@@ -165,7 +169,11 @@ metrics_registry::render(std::chrono::system_clock::time_point now) const {
     {"checkpoint_proposed_age_seconds", "gauge", "Now minus the proposed time.",
      age_of(&group_metrics::proposed_nanos, now_nanos)},
     {"checkpoint_proposed_going_backwards_errors", "counter",
-     "Advances rejected because they went backwards.", counter},
+     "Advances rejected because they went backwards.",
+     counter_of(&group_metrics::going_backwards)},
+    {"checkpoint_far_future_errors", "counter",
+     "Advances rejected as too far ahead of the node's clock.",
+     counter_of(&group_metrics::far_future)},
   };
   std::string out;
   std::lock_guard<std::mutex> guard{mtx_};

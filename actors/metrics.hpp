@@ -58,6 +58,9 @@ struct group_metrics {
   /// Advances rejected as going backwards.
   std::atomic<uint64_t> going_backwards{0};
 
+  /// Advances rejected as too far in the future.
+  std::atomic<uint64_t> far_future{0};
+
   /// Wall nanoseconds of the published bounds' committed (min) and proposed
   /// (max) times; -1 until the group has bounds.
   std::atomic<int64_t> committed_nanos{-1};

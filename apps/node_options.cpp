@@ -39,6 +39,8 @@ node_config::node_config() {
     .add(groups.max_batch, "batch-size",
          "most operations in one store transaction")
     .add(groups.max_queue, "queue-limit", "most queued operations per group")
+    .add(future.max_future, "max-future",
+         "refuse an Advance this far ahead of the node's clock (0: off)")
     .add(bootstrap, "bootstrap",
          "start the groups with unapplied checkpoints at startup")
     .add(boot_groups, "groups", "groups to start at startup");
@@ -192,6 +194,9 @@ std::string node_config::validate() const {
     return "checkpoint.lookahead: must not be negative";
   if (supervisor.groups.refresh_interval.count() <= 0)
     return "checkpoint.refresh-interval: must be positive";
+  if (future.max_future.count() < 0)
+    return "checkpoint.max-future: must not be negative (0 turns the guard "
+           "off)";
   if (workers == 0)
     return "checkpoint.workers: must be at least 1";
   if (supervisor.groups.max_batch == 0)

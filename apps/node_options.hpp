@@ -60,6 +60,10 @@ public:
   /// How the supervisor and its groups work.
   supervisor_config supervisor;
 
+  /// The far-future guard of every store the node opens (only its
+  /// `max_future` is an option).
+  future_limit future;
+
   /// The number of store workers (each holds a connection).
   size_t workers = 4;
 

@@ -20,6 +20,8 @@ const char* to_string(ec code) {
       return "overloaded";
     case ec::shutting_down:
       return "shutting_down";
+    case ec::far_future:
+      return "far_future";
   }
   return "unknown";
 }

@@ -31,6 +31,11 @@ enum class ec : uint8_t {
   overloaded,
   /// The component is shutting down and takes no new work.
   shutting_down,
+  // -- permanent, added later ------------------------------------------------
+  // Codes travel between nodes as numbers: new ones are appended, whichever
+  // kind they are, so that nodes of different builds agree on the old ones.
+  /// An Advance too far ahead of the node's clock (`checkpoint.max-future`).
+  far_future,
 };
 
 } // namespace checkpoint

@@ -1,6 +1,8 @@
 #include <checkpoint/messages/hlc.hpp>
 
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <limits>
 
 #include <checkpoint/messages/error.hpp>
@@ -50,6 +52,19 @@ std::string to_string(hlc_time t) {
     result.append(logical_digits - logical.size(), '0');
   result += logical;
   return result;
+}
+
+std::string utc_text(int64_t nanos) {
+  constexpr int64_t per_second = 1'000'000'000;
+  auto t = static_cast<std::time_t>(nanos / per_second);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+                static_cast<long long>(tm.tm_year) + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(nanos % per_second));
+  return buf;
 }
 
 caf::expected<hlc_time> parse_hlc(std::string_view text) {

@@ -65,6 +65,11 @@ hlc_time before(hlc_time t);
 /// Renders `t` as `NANOS.LLLLLLLLLL` (logical zero-padded to 10 digits).
 std::string to_string(hlc_time t);
 
+/// Renders wall-clock nanoseconds since the Unix epoch (`>= 0`) as the UTC time
+/// of day they stand for, e.g. `2026-12-04T21:30:00.123456789Z`, so that a
+/// person sees at once whether a timestamp is plausible.
+std::string utc_text(int64_t nanos);
+
 /// Parses `NANOS.LLLLLLLLLL`, `NANOS`, or `NANOS.0…0`; the error says what
 /// is wrong with the text (`ec::bad_input`).
 caf::expected<hlc_time> parse_hlc(std::string_view text);

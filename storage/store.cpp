@@ -1,5 +1,7 @@
 #include <checkpoint/storage/store.hpp>
 
+#include <caf/deep_to_string.hpp>
+
 #include <checkpoint/messages/error.hpp>
 #include <checkpoint/messages/names.hpp>
 
@@ -48,6 +50,29 @@ caf::error normalize(const std::string& group, operation& op) {
   return {};
 }
 
+// Refuses an Advance more than `limit.max_future` ahead of the clock. Both
+// times are non-negative, so their difference cannot overflow. Names stay
+// raw in the context, as in every error: whoever prints it escapes them.
+caf::error check_future(const std::string& group, const operation& op,
+                        const future_limit& limit) {
+  auto* adv = std::get_if<advance_op>(&op);
+  if (!adv || limit.max_future.count() <= 0)
+    return {};
+  auto now = limit.clock().time_since_epoch().count();
+  if (adv->ts.nanos - now <= limit.max_future.count())
+    return {};
+  return make_error(
+    ec::far_future,
+    "checkpoint for group '" + group + "' partition '" + adv->partition
+      + "' is too far in the future: " + to_string(adv->ts) + " ("
+      + utc_text(adv->ts.nanos) + ") is more than "
+      + caf::deep_to_string(limit.max_future)
+      + " (checkpoint.max-future) ahead of this node's clock (" + utc_text(now)
+      + "); check that the source sends nanoseconds (not "
+        "microseconds as nanoseconds or the other way round) and that the "
+        "clocks of the source and of this node are right");
+}
+
 caf::error check_lookahead(int32_t lookahead) {
   if (lookahead < 0)
     return make_error(ec::bad_input, "lookahead limit "
@@ -59,6 +84,10 @@ caf::error check_lookahead(int32_t lookahead) {
 } // namespace
 
 store::~store() = default;
+
+void store::limit_future(future_limit limit) {
+  future_ = std::move(limit);
+}
 
 caf::expected<std::vector<caf::error>>
 store::apply(std::string_view group, const std::vector<operation>& ops) {
@@ -72,7 +101,10 @@ store::apply(std::string_view group, const std::vector<operation>& ops) {
   positions.reserve(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     auto op = ops[i];
-    if (auto err = normalize(*name, op)) {
+    auto err = normalize(*name, op);
+    if (!err)
+      err = check_future(*name, op, future_);
+    if (err) {
       results[i] = std::move(err);
       continue;
     }

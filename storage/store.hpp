@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -55,6 +57,20 @@ struct checkpoint_row {
   caf::optional<caf::timestamp> applied_at;
 };
 
+/// The far-future guard of Advance: an Advance whose wall time is more than
+/// `max_future` ahead of `clock()` is refused with `ec::far_future`. One
+/// mis-scaled timestamp (microseconds sent as nanoseconds) would otherwise
+/// freeze its partition for good, since every later Advance goes backwards.
+struct future_limit {
+  /// How far ahead of the clock an Advance may be; zero (or less): no limit.
+  /// An hour is far beyond any clock skew or changefeed lag, and a scale
+  /// error is off by decades.
+  caf::timespan max_future = std::chrono::hours{1};
+
+  /// The clock the guard compares against (injectable for tests).
+  std::function<caf::timestamp()> clock = caf::make_timestamp;
+};
+
 /// The durable checkpoint store. Every call blocks; callers that must not
 /// block (actors) run it on a thread of its own. Names are canonicalised
 /// and inputs validated here, once for every implementation, so that all
@@ -71,7 +87,8 @@ public:
 
   /// Applies `ops` to `group` in order, in one transaction, and returns one
   /// result per operation (an empty error when it took effect). An Advance
-  /// that goes backwards or a bad range fails alone; the others still apply.
+  /// that goes backwards or too far ahead (see `limit_future`) or a bad range
+  /// fails alone; the others still apply.
   caf::expected<std::vector<caf::error>>
   apply(std::string_view group, const std::vector<operation>& ops);
 
@@ -95,6 +112,10 @@ public:
   /// data (health probes). Reconnects like every other call.
   virtual caf::error ping() = 0;
 
+  /// Replaces the far-future guard (by default an hour against the system
+  /// clock). Call it before the store is shared between threads.
+  void limit_future(future_limit limit);
+
 protected:
   /// Applies validated operations: names canonical, times valid, ranges
   /// not reversed. Returns one result per operation.
@@ -112,6 +133,11 @@ protected:
   /// Returns the history of a canonical group.
   virtual caf::expected<std::vector<checkpoint_row>>
   do_history(const std::string& group) = 0;
+
+private:
+  // Here rather than in each store, so that every path that writes (the
+  // node's groups, library users calling the store directly) is guarded once.
+  future_limit future_;
 };
 
 /// The error for an Advance below the partition's greatest timestamp.

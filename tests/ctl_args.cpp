@@ -200,7 +200,8 @@ CAF_TEST(
   an error means refused when the node answered and unreachable if not ) {
   CAF_CHECK_EQUAL(exit_status_of(caf::error{}), exit_ok);
   for (auto code : {ec::going_backwards, ec::bad_input, ec::lookahead_conflict,
-                    ec::store_unavailable, ec::overloaded, ec::shutting_down})
+                    ec::store_unavailable, ec::overloaded, ec::shutting_down,
+                    ec::far_future})
     CAF_CHECK_EQUAL(exit_status_of(make_error(code, "x")), exit_refused);
   for (auto code : {caf::sec::request_timeout, caf::sec::cannot_connect_to_node,
                     caf::sec::remote_linking_failed})

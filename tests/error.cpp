@@ -20,6 +20,13 @@ CAF_TEST(every code has its name) {
                   std::string{"store_unavailable"});
   CAF_CHECK_EQUAL(to_string(ec::overloaded), std::string{"overloaded"});
   CAF_CHECK_EQUAL(to_string(ec::shutting_down), std::string{"shutting_down"});
+  CAF_CHECK_EQUAL(to_string(ec::far_future), std::string{"far_future"});
+}
+
+CAF_TEST(codes keep their numbers across builds) {
+  // Nodes exchange codes as numbers: a new code is appended, never inserted.
+  CAF_CHECK_EQUAL(static_cast<int>(ec::shutting_down), 7);
+  CAF_CHECK_EQUAL(static_cast<int>(ec::far_future), 8);
 }
 
 CAF_TEST(only unavailability overload and shutdown are retryable) {
@@ -31,6 +38,7 @@ CAF_TEST(only unavailability overload and shutdown are retryable) {
   CAF_CHECK(is_retryable(ec::store_unavailable));
   CAF_CHECK(is_retryable(ec::overloaded));
   CAF_CHECK(is_retryable(ec::shutting_down));
+  CAF_CHECK(!is_retryable(ec::far_future));
 }
 
 CAF_TEST(errors carry the component category and code) {

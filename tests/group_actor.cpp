@@ -2,6 +2,7 @@
 
 #include <checkpoint/tests/actor_fixture.hpp>
 #include <checkpoint/tests/collector.hpp>
+#include <checkpoint/tests/store_fixture.hpp>
 
 using namespace checkpoint;
 using namespace checkpoint::test;
@@ -167,6 +168,38 @@ CAF_TEST(a going - backwards item in a batch fails alone) {
   CAF_CHECK_EQUAL(answers,
                   (std::vector<ec>{ec::none, ec::going_backwards, ec::none}));
   CAF_CHECK_EQUAL(state().going_backwards, 1u);
+}
+
+CAF_TEST(a far future item in a batch fails alone and is counted) {
+  // The store's clock stands at 1000 s; the limit is one second.
+  db->limit_future({std::chrono::seconds{1},
+                    [] { return caf::timestamp{std::chrono::seconds{1000}}; }});
+  start();
+  drain();
+  hlc_time now{1'000'000'000'000, 0};
+  self->send(group, advance_atom::value, std::string{"p"}, now);
+  self->send(group, advance_atom::value, std::string{"p"},
+             hlc_time{now.nanos + 1'000'000'001, 0});
+  self->send(group, commit_atom::value,
+             hlc_range{zero_time, {INT64_MAX, hlc_time::max_logical}});
+  self->send(group, advance_atom::value, std::string{"q"},
+             hlc_time{now.nanos + 1'000'000'000, 7});
+  while (sched.prioritize(group) && sched.try_run_once())
+    ; // nop
+  drain();
+  CAF_CHECK_EQUAL(db->batches, (std::vector<size_t>{1, 2}));
+  std::vector<ec> answers;
+  for (int i = 0; i < 4; ++i)
+    self->receive([&](ok_atom) { answers.push_back(ec::none); },
+                  [&](caf::error& err) { answers.push_back(code_of(err)); });
+  CAF_CHECK_EQUAL(
+    answers, (std::vector<ec>{ec::none, ec::far_future, ec::none, ec::none}));
+  CAF_CHECK_EQUAL(state().far_future, 1u);
+  CAF_CHECK_EQUAL(state().going_backwards, 0u);
+  CAF_CHECK_EQUAL(
+    rows(*db, "g"),
+    (std::vector<row>{{"p", now, true},
+                      {"q", {now.nanos + 1'000'000'000, 7}, false}}));
 }
 
 CAF_TEST(triggers during a refresh cause one more refresh and not many) {

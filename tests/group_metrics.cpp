@@ -79,6 +79,20 @@ CAF_TEST(a group counts its requests batches and going - backwards errors) {
   CAF_CHECK_EQUAL(registry.group("g").going_backwards.load(), 1u);
 }
 
+CAF_TEST(a group counts its far future errors) {
+  db->limit_future({std::chrono::seconds{1},
+                    [] { return caf::timestamp{std::chrono::seconds{5}}; }});
+  CAF_CHECK(scraped(R"(checkpoint_far_future_errors{group="g"} 0)"));
+  self->send(group, advance_atom::value, std::string{"p"}, secs(6));
+  self->send(group, advance_atom::value, std::string{"p"}, secs(7));
+  drain();
+  for (int i = 0; i < 2; ++i)
+    self->receive([](ok_atom) {}, [](caf::error&) {});
+  CAF_CHECK(scraped(R"(checkpoint_far_future_errors{group="g"} 1)"));
+  CAF_CHECK(
+    scraped(R"(checkpoint_proposed_going_backwards_errors{group="g"} 0)"));
+}
+
 CAF_TEST(the time gauges follow the published bounds after a refresh) {
   auto first = ask<ok_atom>(group, advance_atom::value, std::string{"p"},
                             secs(7));

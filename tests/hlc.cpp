@@ -109,6 +109,13 @@ CAF_TEST(text form pads logical to ten digits) {
                   "9223372036854775807.2147483647");
 }
 
+CAF_TEST(wall times print as utc time of day) {
+  CAF_CHECK_EQUAL(utc_text(0), "1970-01-01T00:00:00.000000000Z");
+  CAF_CHECK_EQUAL(utc_text(1796419800123456789),
+                  "2026-12-04T21:30:00.123456789Z");
+  CAF_CHECK_EQUAL(utc_text(INT64_MAX), "2262-04-11T23:47:16.854775807Z");
+}
+
 CAF_TEST(ranges print as half open intervals) {
   CAF_CHECK_EQUAL(to_string(including(hlc_time{1, 1}, hlc_time{2, 0})),
                   "[ 1.0000000001 -> 2.0000000001 )");

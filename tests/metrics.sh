@@ -82,6 +82,15 @@ has "$metrics" \
   '# TYPE checkpoint_proposed_age_seconds gauge'
 grep -q '^checkpoint_proposed_age_seconds{group="g"} 1[0-9]\{9\}' \
   <<<"$metrics" || fail "no proposed age of about 56 years"
+# A timestamp far in the future (the year 2255) is refused, counted and
+# logged; nothing is written (the bounds stay).
+expect 1 "" "far_future: checkpoint for group 'g' partition 'p1' is too far in \
+the future: 9000000000000000000.0000000000 (2255-03-14T16:00:00.000000000Z) \
+is more than 1h (checkpoint.max-future) ahead of this node's clock (" -- \
+  "$ctl" --node "127.0.0.1:$node_port" advance g p1 9000000000000000000
+metrics=$(curl -s -m 10 "http://$http/metrics") || fail "no /metrics"
+has "$metrics" 'checkpoint_far_future_errors{group="g"} 1' \
+  'checkpoint_proposed_time_seconds{group="g"} 5e-09'
 # Bad requests to the endpoint are refused, and it goes on serving.
 for request in "GET /nope" "POST /metrics" "DELETE /healthz"; do
   status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' \
@@ -123,6 +132,8 @@ has "$metrics" \
   'checkpoint_proposed_going_backwards_errors{group="r\\r\\x1b[31m"} 1'
 outputs+=$'\n'$metrics
 stop_node
+grep -qF 'msg="advance rejected" group=g partition=p1 error="far_future: ' \
+  "$work/node.err" || fail "no far_future logged: $(cat "$work/node.err")"
 grep -qF 'group="r\\r\\x1b[31m" partition="r\\r\\x1b[31m" ' \
   "$work/node.err" || fail "no rejection logged: $(cat "$work/node.err")"
 for text in "$outputs" "$(cat "$work/node.err")"; do

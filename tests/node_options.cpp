@@ -57,6 +57,18 @@ CAF_TEST(dotted sections apply and flags win over the file) {
                   (std::vector<std::string>{"p1", "p2"}));
 }
 
+CAF_TEST(max future defaults to an hour and zero turns it off) {
+  node_config defaults;
+  CAF_CHECK_EQUAL(load(defaults, ""), "");
+  CAF_CHECK_EQUAL(defaults.future.max_future, caf::timespan{1h});
+  node_config off;
+  CAF_CHECK_EQUAL(load(off, "[checkpoint]\nmax-future = 0s\n"), "");
+  CAF_CHECK_EQUAL(off.future.max_future, caf::timespan{0});
+  node_config flag;
+  CAF_CHECK_EQUAL(load(flag, "", {"--checkpoint.max-future=10min"}), "");
+  CAF_CHECK_EQUAL(flag.future.max_future, caf::timespan{10min});
+}
+
 CAF_TEST(loopback hosts need no insecure flag) {
   for (auto host : {"localhost", "127.0.0.1", "127.1.2.3", "::1"})
     CAF_CHECK_EQUAL(
@@ -121,6 +133,9 @@ CAF_TEST(bad options are refused naming the option) {
     {"[checkpoint]\nrefresh-interval = 0s\n",
      {},
      "checkpoint.refresh-interval: must be positive"},
+    {"[checkpoint]\nmax-future = -1s\n",
+     {},
+     "checkpoint.max-future: must not be negative"},
     {"", {"--checkpoint.workers=0"}, "checkpoint.workers: must be at least 1"},
     {"",
      {"--checkpoint.batch-size=0"},

@@ -166,6 +166,101 @@ CAF_TEST(advance with bad input writes nothing) {
   });
 }
 
+// -- The far-future guard ----------------------------------------------------
+
+namespace {
+
+// 2026-12-04T21:30:00Z, the clock of the guard tests.
+constexpr int64_t clock_nanos = 1796419800000000000;
+
+// A guard of `limit` against a clock that stands at `clock_nanos`.
+future_limit stopped_clock(caf::timespan limit) {
+  return {limit, [] { return caf::timestamp{caf::timespan{clock_nanos}}; }};
+}
+
+} // namespace
+
+CAF_TEST(advance up to max future ahead of the clock is accepted) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    s.limit_future(stopped_clock(std::chrono::hours{1}));
+    hlc_time limit{clock_nanos + 3'600'000'000'000, hlc_time::max_logical};
+    CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", limit)), "ok");
+    CAF_CHECK_EQUAL(code_of(advance(s, "g", "p", {limit.nanos + 1, 0})),
+                    ec::far_future);
+    CAF_CHECK_EQUAL(rows(s, "g"), (rows_t{{"p", limit, false}}));
+  });
+}
+
+CAF_TEST(a far future advance names what is wrong and writes nothing) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    s.limit_future(stopped_clock(std::chrono::minutes{90}));
+    // Names as the caller wrote them, a time in the year 2262.
+    hlc_time ts{9223372036854775807, 42};
+    auto err = advance(s, "Orders", "P-1", ts);
+    CAF_CHECK_EQUAL(code_of(err), ec::far_future);
+    CAF_CHECK(!is_retryable(code_of(err)));
+    CAF_CHECK_EQUAL(
+      describe(err),
+      "far_future: checkpoint for group 'orders' partition 'p-1' is too far "
+      "in the future: 9223372036854775807.0000000042 "
+      "(2262-04-11T23:47:16.854775807Z) is more than 90min "
+      "(checkpoint.max-future) ahead of this node's clock "
+      "(2026-12-04T21:30:00.000000000Z); check that the source sends "
+      "nanoseconds (not microseconds as nanoseconds or the other way round) "
+      "and that the clocks of the source and of this node are right");
+    CAF_CHECK_EQUAL(rows(s, "orders"), rows_t{});
+    CAF_CHECK_EQUAL(s.scan(), std::vector<std::string>{});
+  });
+}
+
+CAF_TEST(a far future advance in a batch fails alone) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    s.limit_future(stopped_clock(std::chrono::hours{1}));
+    hlc_time now{clock_nanos, 0};
+    hlc_time end_of_time{INT64_MAX, hlc_time::max_logical};
+    std::vector<operation> ops{
+      advance_op{"p", now},
+      advance_op{"q", end_of_time},
+      // A range up to the end of time is normal: Commit is not guarded.
+      commit_op{{zero_time, end_of_time}},
+      ensure_op{{"r"}},
+      advance_op{"q", now},
+    };
+    CAF_CHECK_EQUAL(
+      result_codes(s.apply("g", ops)),
+      (std::vector<std::string>{"ok", "far_future", "ok", "ok", "ok"}));
+    CAF_CHECK_EQUAL(
+      rows(s, "g"),
+      (rows_t{{"p", now, true}, {"q", now, false}, {"r", ensured_time, true}}));
+  });
+}
+
+CAF_TEST(a max future of zero turns the guard off) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    s.limit_future(stopped_clock(caf::timespan{0}));
+    hlc_time end_of_time{INT64_MAX, hlc_time::max_logical};
+    CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", end_of_time)), "ok");
+    CAF_CHECK_EQUAL(rows(s, "g"), (rows_t{{"p", end_of_time, false}}));
+  });
+}
+
+CAF_TEST(by default the guard allows an hour against the system clock) {
+  for_each_store([](store_under_test& db) {
+    auto& s = db.get();
+    auto now = caf::make_timestamp().time_since_epoch().count();
+    // A minute short of the hour, so that the test's own time cannot matter.
+    hlc_time near{now + 3'540'000'000'000, 0};
+    hlc_time far{now + 3'660'000'000'000, 0};
+    CAF_CHECK_EQUAL(outcome(advance(s, "g", "p", near)), "ok");
+    CAF_CHECK_EQUAL(code_of(advance(s, "g", "p", far)), ec::far_future);
+    CAF_CHECK_EQUAL(rows(s, "g"), (rows_t{{"p", near, false}}));
+  });
+}
+
 // -- Commit -------------------------------------------------------------------
 
 CAF_TEST(commit applies the half open range in every partition) {
