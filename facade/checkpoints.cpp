@@ -43,8 +43,8 @@ caf::error call_ok(caf::actor_system& sys, const Handle& dst,
 /// Returns what is wrong with `opts`, naming the field, or an empty error.
 caf::error check(const checkpoints_options& opts) {
   auto bad = [](const char* field, const std::string& what) {
-    return make_error(ec::bad_input, std::string{"checkpoints_options."}
-                                       + field + ": " + what);
+    return make_error(ec::bad_input, std::string{"checkpoints_options."} + field
+                                       + ": " + what);
   };
   if (opts.store != "postgres" && opts.store != "sqlite")
     return bad("store", "expected postgres or sqlite, got '"
@@ -64,8 +64,8 @@ caf::error check(const checkpoints_options& opts) {
   if (opts.refresh_interval <= caf::timespan{0})
     return bad("refresh_interval", "must be positive");
   if (opts.lookahead < 0)
-    return bad("lookahead", "must not be negative, got "
-                              + std::to_string(opts.lookahead));
+    return bad("lookahead",
+               "must not be negative, got " + std::to_string(opts.lookahead));
   if (opts.timeout <= caf::timespan{0})
     return bad("timeout", "must be positive");
   return {};
@@ -85,9 +85,8 @@ store_opener opener(const checkpoints_options& opts) {
     return [db = postgres_options{opts.dsn, opts.schema}] {
       return shared(postgres_store::open(db));
     };
-  return [db = sqlite_options{opts.path}] {
-    return shared(sqlite_store::open(db));
-  };
+  return
+    [db = sqlite_options{opts.path}] { return shared(sqlite_store::open(db)); };
 }
 
 } // namespace
@@ -129,8 +128,7 @@ caf::error group::subscribe(const bounds_subscriber& subscriber) const {
 }
 
 caf::error group::unsubscribe(const bounds_subscriber& subscriber) const {
-  return call_ok(*sys_, actor_, timeout_, unsubscribe_atom::value,
-                 subscriber);
+  return call_ok(*sys_, actor_, timeout_, unsubscribe_atom::value, subscriber);
 }
 
 // -- checkpoints --------------------------------------------------------------
@@ -160,8 +158,8 @@ caf::expected<checkpoints> checkpoints::open(caf::actor_system& sys,
   cfg.groups.max_queue = opts.queue_limit;
   cfg.groups.refresh_interval = opts.refresh_interval;
   cfg.groups.store_timeout = opts.timeout;
-  auto pool
-    = spawn_store_pool(sys, opts.store == "sqlite" ? 1 : opts.workers, open);
+  auto pool = spawn_store_pool(sys, opts.store == "sqlite" ? 1 : opts.workers,
+                               open);
   auto sup = sys.spawn(supervisor_impl, cfg, pool);
   checkpoints result{sys, sup, opts.timeout};
   result.owned_sup_ = caf::actor_cast<caf::actor>(sup);
@@ -227,8 +225,8 @@ checkpoints::scan_for_target_schemas() const {
 
 caf::expected<group> checkpoints::start(checkpoint::table_group tg,
                                         group_options opts) const {
-  auto handle
-    = call<group_actor>(*sys_, sup_, timeout_, start_atom::value, tg, opts);
+  auto handle = call<group_actor>(*sys_, sup_, timeout_, start_atom::value, tg,
+                                  opts);
   if (!handle)
     return std::move(handle.error());
   return make_group(std::move(tg), std::move(*handle));

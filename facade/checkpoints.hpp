@@ -155,8 +155,7 @@ public:
   /// Non-blocking unsubscribe from the actor `self`; answers `ok_atom`.
   template <class Self>
   auto unsubscribe(Self* self, const bounds_subscriber& subscriber) const {
-    return self->request(actor_, timeout_, unsubscribe_atom::value,
-                         subscriber);
+    return self->request(actor_, timeout_, unsubscribe_atom::value, subscriber);
   }
 
 private:
@@ -221,8 +220,8 @@ public:
   /// Non-blocking Start from the actor `self`; answers the `group_actor`,
   /// which `make_group(tg, handle)` wraps.
   template <class Self>
-  auto start(Self* self, checkpoint::table_group tg,
-             group_options opts = {}) const {
+  auto
+  start(Self* self, checkpoint::table_group tg, group_options opts = {}) const {
     return self->request(sup_, timeout_, start_atom::value, std::move(tg),
                          opts);
   }
