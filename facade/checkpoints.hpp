@@ -197,8 +197,12 @@ public:
   static checkpoints attach(caf::actor_system& sys, supervisor_actor sup,
                             caf::timespan timeout = std::chrono::seconds(30));
 
+  /// Takes over what `other` started; `other` then owns nothing.
   checkpoints(checkpoints&& other) noexcept;
+
+  /// Shuts down what this object started, then takes over `other`'s.
   checkpoints& operator=(checkpoints&& other) noexcept;
+
   checkpoints(const checkpoints&) = delete;
   checkpoints& operator=(const checkpoints&) = delete;
 

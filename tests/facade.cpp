@@ -61,18 +61,21 @@ caf::behavior driver(caf::event_based_actor* self, group g) {
     [=](ok_atom) {
       auto rp = self->make_response_promise();
       auto fail = [=](caf::error& err) mutable { rp.deliver(std::move(err)); };
-      g.advance(self, "p2", t(7)).then(
-        [=](ok_atom) {
-          g.commit(self, hlc_range{t(0), t(6)})
-            .then(
-              [=](ok_atom) {
-                g.refresh(self).then(
-                  [=](const hlc_range& bounds) mutable { rp.deliver(bounds); },
-                  fail);
-              },
-              fail);
-        },
-        fail);
+      g.advance(self, "p2", t(7))
+        .then(
+          [=](ok_atom) {
+            g.commit(self, hlc_range{t(0), t(6)})
+              .then(
+                [=](ok_atom) {
+                  g.refresh(self).then(
+                    [=](const hlc_range& bounds) mutable {
+                      rp.deliver(bounds);
+                    },
+                    fail);
+                },
+                fail);
+          },
+          fail);
       return rp;
     },
   };
@@ -141,7 +144,8 @@ CAF_TEST(an actor starts a group without blocking) {
       [&](const group_actor& handle) {
         auto g = cps.make_group(table_group{"orders", {}, {}}, handle);
         CAF_CHECK_EQUAL(g.ensure({"p1"}), caf::error{});
-        CAF_CHECK_EQUAL(g.refresh(), (hlc_range{hlc_time{1, 1}, hlc_time{1, 2}}));
+        CAF_CHECK_EQUAL(g.refresh(),
+                        (hlc_range{hlc_time{1, 1}, hlc_time{1, 2}}));
       },
       [](const caf::error& err) { CAF_FAIL("starter: " << describe(err)); });
   self->send_exit(starter, caf::exit_reason::user_shutdown);
