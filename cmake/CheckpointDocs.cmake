@@ -1,5 +1,5 @@
 # The `docs` target: the API reference of the installed headers (messages/,
-# storage/, actors/) with Doxygen, in build/docs/html. Every undocumented
+# storage/, actors/, facade/) with Doxygen, in build/docs/html. Every undocumented
 # public declaration is a warning and every warning fails the target, so CI
 # (scripts/test.sh) keeps the `///` comments complete.
 find_package(Doxygen)
@@ -27,4 +27,5 @@ doxygen_add_docs(docs
   "${PROJECT_SOURCE_DIR}/messages"
   "${PROJECT_SOURCE_DIR}/storage"
   "${PROJECT_SOURCE_DIR}/actors"
+  "${PROJECT_SOURCE_DIR}/facade"
   COMMENT "API reference in ${PROJECT_BINARY_DIR}/docs/html")

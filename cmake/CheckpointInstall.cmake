@@ -17,14 +17,15 @@ endif()
 
 set(CHECKPOINT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/checkpoint")
 
-# checkpoint_install_library(TARGET NAME): installs TARGET as
+# checkpoint_install_library(TARGET NAME [HEADER FILE]): installs TARGET as
 # checkpoint::NAME (the alias the build tree has too) and the headers of
 # the calling folder under include/checkpoint/NAME/, all in the install
 # component `dev`; checkpoint.pc and the package config then include it.
-# A library added later (the facade, checkpoint::checkpoint) calls it too,
-# after the libraries it links, and installs a header outside such a folder
-# (<checkpoint/checkpoints.hpp>) with its own install(FILES).
+# With HEADER, the library's one header FILE of the calling folder goes to
+# include/checkpoint/ instead (the facade: <checkpoint/checkpoints.hpp>).
+# Called after the libraries that TARGET links.
 function(checkpoint_install_library target name)
+  cmake_parse_arguments(arg "" "HEADER" "" ${ARGN})
   set_target_properties(${target} PROPERTIES
     EXPORT_NAME ${name}
     VERSION ${PROJECT_VERSION}
@@ -35,10 +36,16 @@ function(checkpoint_install_library target name)
   install(TARGETS ${target} EXPORT checkpoint-targets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
-  install(DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}/"
-    DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/checkpoint/${name}"
-    COMPONENT dev
-    FILES_MATCHING PATTERN "*.hpp")
+  if(arg_HEADER)
+    install(FILES "${CMAKE_CURRENT_SOURCE_DIR}/${arg_HEADER}"
+      DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/checkpoint"
+      COMPONENT dev)
+  else()
+    install(DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}/"
+      DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/checkpoint/${name}"
+      COMPONENT dev
+      FILES_MATCHING PATTERN "*.hpp")
+  endif()
   set_property(GLOBAL APPEND PROPERTY CHECKPOINT_INSTALLED_LIBRARIES
     ${target})
 endfunction()

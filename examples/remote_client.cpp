@@ -23,9 +23,9 @@
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/remote_actor.hpp>
-#include <caf/scoped_actor.hpp>
 
 #include <checkpoint/apps/tls.hpp>
+#include <checkpoint/checkpoints.hpp>
 #include <checkpoint/examples/example.hpp>
 #include <checkpoint/messages/register.hpp>
 
@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
   }
   // Lives in this process; the node sends it the bounds over the network.
   auto printer = sys.spawn(example::printer);
-  caf::scoped_actor self{sys};
-  auto ok = example::start_and_drive(self, *sup, group_name, printer);
-  self->send_exit(printer, caf::exit_reason::user_shutdown);
+  // The facade over the node's supervisor: the node keeps running after.
+  auto cps = checkpoints::attach(sys, *sup);
+  auto ok = example::start_and_drive(sys, cps, group_name, printer);
+  caf::anon_send_exit(printer, caf::exit_reason::user_shutdown);
   return ok ? 0 : 1;
 }

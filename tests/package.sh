@@ -59,8 +59,9 @@ installed=$(cd "$prefix" && find . -type f -o -type l | sort)
 has "$installed" ./include/checkpoint/messages/hlc.hpp \
   ./include/checkpoint/storage/store.hpp \
   ./include/checkpoint/actors/supervisor.hpp \
+  ./include/checkpoint/checkpoints.hpp \
   ./lib/libcheckpoint_messages.a ./lib/libcheckpoint_storage.a \
-  ./lib/libcheckpoint_actors.a \
+  ./lib/libcheckpoint_actors.a ./lib/libcheckpoint_facade.a \
   ./lib/cmake/checkpoint/checkpoint-config.cmake \
   ./lib/cmake/checkpoint/checkpoint-config-version.cmake \
   ./lib/cmake/checkpoint/checkpoint-targets.cmake \
@@ -68,7 +69,8 @@ has "$installed" ./include/checkpoint/messages/hlc.hpp \
 # Only the libraries (and the -dev package's changelog): no program, test
 # or source file.
 extra=$(grep -v -e '^./include/checkpoint/\(messages\|storage\|actors\)/.*\.hpp$' \
-  -e '^./lib/' -e '^./share/doc/libcheckpoint-dev/changelog.gz$' <<<"$installed")
+  -e '^./include/checkpoint/checkpoints\.hpp$' -e '^./lib/' \
+  -e '^./share/doc/libcheckpoint-dev/changelog.gz$' <<<"$installed")
 [[ -z $extra ]] || fail "installed more than the libraries: $extra"
 
 echo "== version check"
@@ -126,12 +128,12 @@ not_looked_for "$work/top/CMakeCache.txt"
 cmake --build "$sub" >"$work/log" 2>&1 \
   || fail "building through add_subdirectory: $(tail -30 "$work/log")"
 consumer_ok "$sub/consumer"
-for lib in messages storage actors; do
+for lib in messages storage actors facade; do
   [[ -f $sub/checkpoint/$lib/libcheckpoint_$lib.so.0.1.0 ]] \
     || fail "no libcheckpoint_$lib.so.0.1.0"
 done
-ldd "$sub/consumer" | grep -q 'libcheckpoint_actors\.so\.0\.1 => ' \
-  || fail "consumer does not load libcheckpoint_actors.so.0.1: $(ldd "$sub/consumer")"
+ldd "$sub/consumer" | grep -q 'libcheckpoint_facade\.so\.0\.1 => ' \
+  || fail "consumer does not load libcheckpoint_facade.so.0.1: $(ldd "$sub/consumer")"
 
 echo "== Debian packages"
 debs=$work/debs
@@ -145,6 +147,7 @@ else
 fi
 contents() { dpkg-deb -c "$1" | awk '{print $6}' | sort; }
 has "$(contents "$dev_deb")" ./usr/include/checkpoint/actors/supervisor.hpp \
+  ./usr/include/checkpoint/checkpoints.hpp ./usr/lib/libcheckpoint_facade.a \
   ./usr/lib/libcheckpoint_actors.a \
   ./usr/lib/cmake/checkpoint/checkpoint-config.cmake \
   ./usr/lib/cmake/checkpoint/FindCAF.cmake ./usr/lib/pkgconfig/checkpoint.pc
