@@ -112,6 +112,32 @@ store_worker_impl(store_worker::stateful_pointer<store_worker_state> self,
   };
 }
 
+namespace {
+
+// Shares an opened store, guarded by `limit`.
+template <class Store>
+caf::expected<std::shared_ptr<store>>
+shared(caf::expected<std::unique_ptr<Store>> x, const future_limit& limit) {
+  if (!x)
+    return std::move(x.error());
+  (*x)->limit_future(limit);
+  return std::shared_ptr<store>{std::move(*x)};
+}
+
+} // namespace
+
+store_opener postgres_opener(postgres_options opts, future_limit limit) {
+  return [opts = std::move(opts), limit = std::move(limit)] {
+    return shared(postgres_store::open(opts), limit);
+  };
+}
+
+store_opener sqlite_opener(sqlite_options opts, future_limit limit) {
+  return [opts = std::move(opts), limit = std::move(limit)] {
+    return shared(sqlite_store::open(opts), limit);
+  };
+}
+
 caf::error store_call_failure(caf::error err, const std::string& what,
                               caf::timespan timeout) {
   if (err != caf::sec::request_timeout)

@@ -12,6 +12,8 @@
 #include <caf/typed_actor.hpp>
 
 #include <checkpoint/messages/actors.hpp>
+#include <checkpoint/storage/postgres_store.hpp>
+#include <checkpoint/storage/sqlite_store.hpp>
 #include <checkpoint/storage/store.hpp>
 
 // Batches travel only between actors of one process: they are never
@@ -45,6 +47,13 @@ using store_worker = caf::typed_actor<
   caf::replies_to<scan_atom>::with<std::vector<std::string>>,
   // Checks that the store answers (health probes), opening it if needed.
   caf::replies_to<ping_atom>::with<ok_atom>>;
+
+/// Opens a new connection to the PostgreSQL store of `opts` on every call,
+/// its Advances guarded by `limit`: the opener of the node and the facade.
+store_opener postgres_opener(postgres_options opts, future_limit limit);
+
+/// Opens the SQLite store of `opts` on every call, guarded by `limit`.
+store_opener sqlite_opener(sqlite_options opts, future_limit limit);
 
 /// The state of one store worker.
 struct store_worker_state {

@@ -45,25 +45,11 @@ namespace {
 /// the clients.
 constexpr int exit_runtime = 1;
 
-/// Shares an opened store, guarded by `limit`.
-template <class Store>
-caf::expected<std::shared_ptr<store>>
-shared(caf::expected<std::unique_ptr<Store>> x, const future_limit& limit) {
-  if (!x)
-    return std::move(x.error());
-  (*x)->limit_future(limit);
-  return std::shared_ptr<checkpoint::store>{std::move(*x)};
-}
-
 /// Opens a new connection to the configured store.
 store_opener opener(const node_config& cfg) {
   if (cfg.kind == "postgres")
-    return [opts = cfg.postgres, limit = cfg.future] {
-      return shared(postgres_store::open(opts), limit);
-    };
-  return [opts = cfg.sqlite, limit = cfg.future] {
-    return shared(sqlite_store::open(opts), limit);
-  };
+    return postgres_opener(cfg.postgres, cfg.future);
+  return sqlite_opener(cfg.sqlite, cfg.future);
 }
 
 /// Asks the supervisor to drain and stop its groups, then stops the workers.

@@ -66,27 +66,20 @@ caf::error check(const checkpoints_options& opts) {
   if (opts.lookahead < 0)
     return bad("lookahead",
                "must not be negative, got " + std::to_string(opts.lookahead));
+  if (opts.max_future < caf::timespan{0})
+    return bad("max_future", "must not be negative (0: no limit)");
   if (opts.timeout <= caf::timespan{0})
     return bad("timeout", "must be positive");
   return {};
 }
 
-template <class Store>
-caf::expected<std::shared_ptr<store>>
-shared(caf::expected<std::unique_ptr<Store>> x) {
-  if (!x)
-    return std::move(x.error());
-  return std::shared_ptr<store>{std::move(*x)};
-}
-
 /// Opens a new connection to the store of `opts`.
 store_opener opener(const checkpoints_options& opts) {
+  future_limit limit;
+  limit.max_future = opts.max_future;
   if (opts.store == "postgres")
-    return [db = postgres_options{opts.dsn, opts.schema}] {
-      return shared(postgres_store::open(db));
-    };
-  return
-    [db = sqlite_options{opts.path}] { return shared(sqlite_store::open(db)); };
+    return postgres_opener(postgres_options{opts.dsn, opts.schema}, limit);
+  return sqlite_opener(sqlite_options{opts.path}, limit);
 }
 
 } // namespace

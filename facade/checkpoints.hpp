@@ -57,6 +57,10 @@ struct checkpoints_options {
   /// one (0: none; LimitLookahead).
   int32_t lookahead = 0;
 
+  /// `checkpoint.max-future`: how far ahead of the clock an Advance may be
+  /// before it is refused with `far_future` (0: no limit).
+  caf::timespan max_future = std::chrono::hours{1};
+
   /// How long a request may take before it fails with CAF's
   /// `request_timeout` (not a config key: checkpointd's store timeout).
   caf::timespan timeout = std::chrono::seconds(30);

@@ -193,6 +193,24 @@ CAF_TEST(the default lookahead applies to groups started without one) {
   CAF_CHECK(cps->start(table_group{"orders", {}, {}}, group_options{1}));
 }
 
+CAF_TEST(max_future guards the Advances of the stores it opens) {
+  // Year 2255: a microseconds-as-nanoseconds mistake, far past the default
+  // hour.
+  hlc_time far{9'000'000'000'000'000'000, 0};
+  auto cps = open();
+  auto g = cps.start(table_group{"orders", {}, {}});
+  CAF_REQUIRE(g);
+  CAF_CHECK_EQUAL(code_of(g->advance("p1", far)), ec::far_future);
+  auto opts = options();
+  opts.path = db_path() + ".off";
+  opts.max_future = caf::timespan{0};
+  auto off = checkpoints::open(sys, opts);
+  CAF_REQUIRE(off);
+  auto h = off->start(table_group{"orders", {}, {}});
+  CAF_REQUIRE(h);
+  CAF_CHECK_EQUAL(h->advance("p1", far), caf::error{});
+}
+
 CAF_TEST(bad options name the field and open nothing) {
   auto opts = options();
   opts.lookahead = -2;
@@ -223,6 +241,9 @@ CAF_TEST(bad options name the field and open nothing) {
   opts.refresh_interval = caf::timespan{0};
   CAF_CHECK_FUNC(contains, open_error(opts),
                  "checkpoints_options.refresh_interval");
+  opts = options();
+  opts.max_future = -std::chrono::seconds{1};
+  CAF_CHECK_FUNC(contains, open_error(opts), "checkpoints_options.max_future");
   opts = options();
   opts.timeout = caf::timespan{0};
   CAF_CHECK_FUNC(contains, open_error(opts), "checkpoints_options.timeout");
