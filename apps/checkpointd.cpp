@@ -101,13 +101,14 @@ int run(caf::actor_system& sys, const node_config& cfg,
     auto db = open();
     if (!db) {
       std::cerr << "checkpointd: " << cfg.store_option()
-                << ": cannot open the store: " << describe(db.error())
-                << std::endl;
+                << ": cannot open the store: "
+                << printable(describe(db.error())) << std::endl;
       return exit_runtime;
     }
     if (auto err = (*db)->migrate()) {
       std::cerr << "checkpointd: " << cfg.store_option()
-                << ": cannot migrate the store: " << describe(err) << std::endl;
+                << ": cannot migrate the store: " << printable(describe(err))
+                << std::endl;
       return exit_runtime;
     }
   }
@@ -143,7 +144,7 @@ int run(caf::actor_system& sys, const node_config& cfg,
       sys, metrics, pool, cfg.host, static_cast<uint16_t>(cfg.metrics_port));
     if (!started) {
       std::cerr << "checkpointd: checkpoint.metrics.port: "
-                << describe(started.error()) << std::endl;
+                << printable(describe(started.error())) << std::endl;
       stop(self, sup, pool, stop_timeout);
       return exit_runtime;
     }
@@ -156,8 +157,8 @@ int run(caf::actor_system& sys, const node_config& cfg,
   auto port = publish_supervisor(sup, cfg.port, cfg.host);
   if (!port) {
     std::cerr << "checkpointd: checkpoint.node.port: cannot listen on "
-              << cfg.host << ':' << cfg.port << ": " << describe(port.error())
-              << std::endl;
+              << cfg.host << ':' << cfg.port << ": "
+              << printable(describe(port.error())) << std::endl;
     stop(self, sup, pool, stop_timeout);
     return exit_runtime;
   }

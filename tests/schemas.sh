@@ -103,4 +103,13 @@ refused snapshot_sqlite "$foreign_file" "SQLite store '$foreign_file': \
 $foreign: choose another file" \
   "${sqlite_node[@]}" "--checkpoint.sqlite.path=$foreign_file"
 
+# A refusal quotes the path as it is printed: a control character in it
+# reaches the terminal escaped, never raw.
+escaped_file="$work/"$'\e[31m'"/no.db"
+expect 1 "" "SQLite store '$work/\\x1b[31m/no.db'" -- "$daemon" \
+  "${sqlite_node[@]}" "--checkpoint.sqlite.path=$escaped_file"
+if LC_ALL=C grep -q $'\e' "$work/stderr"; then
+  fail "checkpointd printed a raw escape: $(cat -v "$work/stderr")"
+fi
+
 finish
